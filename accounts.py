@@ -1,0 +1,266 @@
+"""Accounts: registration, passwords, sessions and API tokens that can really be ended.
+
+A browser session is a row in auth_tokens whose secret lives in Flask-Login's user id
+inside the signed cookie; logging out revokes the row, so a copied cookie dies with it.
+API tokens are rows of the same table. Only SHA-256 of either secret is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from blinker import Namespace
+from flask import Flask, current_app, g, request, session
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import db, log
+from errors import DomainError
+from models import AuthToken, User, utcnow
+
+_signals = Namespace()
+#: Sent with user_id and token_ids (None meaning every credential of the user) after the
+#: revocation is committed; live sockets listen to disconnect what was revoked.
+credentials_revoked = _signals.signal("credentials-revoked")
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def _needs_rehash(stored: str) -> bool:
+    return stored.split("$", 1)[0] != current_app.config["PASSWORD_HASH_METHOD"]
+
+
+def find_user_by_login(login: str) -> User | None:
+    """Username or email, case-insensitively."""
+    key = login.strip().lower()
+    return db.session.scalar(select(User).where(or_(func.lower(User.username) == key, func.lower(User.email) == key)))
+
+
+def authenticate(login: str, password: str) -> User:
+    """Return the active user with these credentials or raise INVALID_CREDENTIALS.
+
+    Unknown users, wrong passwords and deactivated users get the same answer in the
+    same time: a dummy hash is checked when there is no user.
+    """
+    user = find_user_by_login(login)
+    stored = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    password_ok = check_password_hash(stored, password)
+    if user is None or not password_ok or not user.is_active:
+        audit("login_failed", user_id=user.id if user else None, login=login[:80])
+        raise DomainError("INVALID_CREDENTIALS", "Invalid username or password")
+    if _needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def register_user(username: str, email: str, password: str, is_service_provider: bool) -> User:
+    """Create an account; USERNAME_TAKEN / EMAIL_TAKEN when either is in use (any case)."""
+    _ensure_unique(username=username, email=email)
+    user = User(
+        username=username,
+        email=email,
+        password_hash=hash_password(password),
+        is_service_provider=is_service_provider,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _ensure_unique(username=username, email=email)  # a racing twin won: say which
+        raise
+    return user
+
+
+def _ensure_unique(username: str | None = None, email: str | None = None, exclude: int | None = None) -> None:
+    def taken(column: Any, value: str) -> bool:
+        query = select(User.id).where(func.lower(column) == value.lower())
+        if exclude is not None:
+            query = query.where(User.id != exclude)
+        return db.session.scalar(query) is not None
+
+    if username is not None and taken(User.username, username):
+        raise DomainError("USERNAME_TAKEN", "Username already exists", {"username": "Already taken."})
+    if email is not None and taken(User.email, email):
+        raise DomainError("EMAIL_TAKEN", "Email already registered", {"email": "Already registered."})
+
+
+def _new_credential(user: User, kind: str) -> tuple[str, AuthToken]:
+    secret = secrets.token_urlsafe(32)
+    record = AuthToken(
+        user_id=user.id,
+        kind=kind,
+        token_hash=token_digest(secret),
+        expires_at=utcnow() + timedelta(days=current_app.config["TOKEN_TTL_DAYS"]),
+    )
+    db.session.add(record)
+    return secret, record
+
+
+def start_session(user: User) -> dict[str, Any]:
+    """Log the user in on this browser and hand out an API token for non-browser clients.
+
+    The old session is cleared first, so the pre-login cookie and CSRF token stop working.
+    """
+    session_secret, _ = _new_credential(user, AuthToken.SESSION)
+    api_secret, api_record = _new_credential(user, AuthToken.API)
+    db.session.commit()
+    session.clear()
+    user.session_secret = session_secret
+    login_user(user)
+    audit("login", user_id=user.id)
+    return {
+        "access_token": api_secret,
+        "token_type": "Bearer",
+        "expires_at": api_record.expires_at,
+    }
+
+
+def end_current_credential() -> None:
+    """Logout: revoke the session or bearer token this request came with."""
+    record: AuthToken | None = g.get("auth_token")
+    user_id = current_user.id if current_user.is_authenticated else None
+    if record is not None:
+        db.session.execute(update(AuthToken).where(AuthToken.id == record.id).values(revoked_at=utcnow()))
+        db.session.commit()
+        credentials_revoked.send(current_app._get_current_object(), user_id=user_id, token_ids=[record.id])
+    logout_user()
+    session.clear()
+    audit("logout", user_id=user_id)
+
+
+def revoke_all_credentials(user: User) -> None:
+    """End every session and token of the user (password change, deactivation)."""
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.commit()
+    credentials_revoked.send(current_app._get_current_object(), user_id=user.id, token_ids=None)
+    audit("credentials_revoked", user_id=user.id)
+
+
+def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply a partial profile update; a password change ends every other credential.
+
+    Returns fresh credentials when the password changed (this browser stays logged in).
+    """
+    if "email" in changes:
+        _ensure_unique(email=changes["email"], exclude=user.id)
+        user.email = changes["email"]
+    if "is_service_provider" in changes:
+        user.is_service_provider = changes["is_service_provider"]
+    fresh: dict[str, Any] = {}
+    if "new_password" in changes:
+        if not check_password_hash(user.password_hash, changes.get("current_password") or ""):
+            raise DomainError(
+                "VALIDATION_ERROR",
+                "Validation failed",
+                {"current_password": "Current password is incorrect."},
+            )
+        user.password_hash = hash_password(changes["new_password"])
+        db.session.commit()
+        revoke_all_credentials(user)
+        fresh = start_session(user)
+    db.session.commit()
+    return fresh
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (ending every session and token at once) or reactivate an account."""
+    user.is_active = active
+    db.session.commit()
+    if not active:
+        revoke_all_credentials(user)
+    audit("deactivated" if not active else "reactivated", user_id=user.id)
+
+
+def _load_credential(secret: str, kind: str) -> User | None:
+    record = db.session.scalar(
+        select(AuthToken).where(
+            AuthToken.token_hash == token_digest(secret),
+            AuthToken.kind == kind,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > utcnow(),
+        )
+    )
+    if record is None or not record.user.is_active:
+        return None
+    g.auth_token = record
+    g.auth_method = kind
+    user = record.user
+    user.session_secret = secret if kind == AuthToken.SESSION else None
+    return user
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return None
+
+
+def user_from_socket_auth(auth: Any) -> User | None:
+    """Socket.IO connect: `auth: {"token": ...}`; returns None for a bad token."""
+    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        return _load_credential(auth["token"], AuthToken.API)
+    return None
+
+
+def init_login_manager(app: Flask, manager: LoginManager) -> None:
+    manager.init_app(app)
+    manager.login_view = "pages.login"
+    # "strong" protection logs out mobile users whenever their IP changes.
+    manager.session_protection = None
+
+    @manager.user_loader
+    def load_session_user(secret: str) -> User | None:
+        return _load_credential(secret, AuthToken.SESSION)
+
+    @manager.request_loader
+    def load_bearer_user(req: Any) -> User | None:
+        secret = bearer_secret()
+        return _load_credential(secret, AuthToken.API) if secret else None
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Any:
+        from flask import flash, redirect, url_for
+
+        if request.path.startswith("/api/"):
+            raise DomainError("AUTH_REQUIRED", "Authentication required")
+        flash("Please log in to continue.", "info")
+        return redirect(url_for("pages.login", next=request.full_path))
+
+
+def audit(event: str, **fields: Any) -> None:
+    """Auth events for the log: UTC time, user, IP and request id; never a secret."""
+    log.info(
+        "auth %s",
+        event,
+        extra={
+            "event": event,
+            "ip": request.remote_addr if request else None,
+            "request_id": g.get("request_id"),
+            **fields,
+        },
+    )

@@ -1,0 +1,306 @@
+"""The JSON API under /api: each view validates with forms.py, calls one service or query
+function, and serialises the result. Errors are raised as DomainError (see errors.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import text
+
+import accounts
+import queries
+import services
+from app import db
+from errors import DomainError, not_found
+from forms import (
+    AuctionForm,
+    AuctionSearchForm,
+    AwardForm,
+    BidForm,
+    CategoryForm,
+    LoginForm,
+    NotificationsReadForm,
+    PageForm,
+    ProfileForm,
+    RegisterForm,
+    parse_json_form,
+    parse_query,
+)
+from models import Category, User
+
+api = Blueprint("api", __name__)
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def viewer() -> User | None:
+    return current_user if current_user.is_authenticated else None
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            raise DomainError("FORBIDDEN", "Administrators only")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise DomainError(
+            "VALIDATION_ERROR", "Validation failed", {"Idempotency-Key": "1 to 255 printable characters."}
+        )
+    return key
+
+
+def paging(default_per_page: int = 20) -> tuple[int, int, PageForm]:
+    form = parse_query(PageForm, request.args)
+    return form.page.data or 1, queries.page_size(form.per_page.data, default_per_page), form
+
+
+def outcome_response(outcome: services.Outcome) -> Any:
+    return jsonify(outcome.body), outcome.status
+
+
+# --------------------------------------------------------------------------- auth
+
+
+@api.post("/auth/register")
+def register() -> Any:
+    data = parse_json_form(RegisterForm)
+    user = accounts.register_user(**data)
+    return jsonify({"message": "User registered successfully", "user": user.to_private_dict()}), 201
+
+
+@api.post("/auth/login")
+def login() -> Any:
+    data = parse_json_form(LoginForm)
+    user = accounts.authenticate(data["username"], data["password"])
+    credentials = accounts.start_session(user)
+    return jsonify(
+        {
+            "message": "Login successful",
+            "user": user.to_private_dict(),
+            **credentials,
+            "csrf_token": generate_csrf(),
+        }
+    )
+
+
+@api.post("/auth/logout")
+@login_required
+def logout() -> Any:
+    accounts.end_current_credential()
+    return jsonify({"message": "Logout successful"})
+
+
+@api.get("/auth/csrf")
+def csrf_token() -> Any:
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+# --------------------------------------------------------------------------- users
+
+
+def profile_dict(user: User) -> dict[str, Any]:
+    return {**user.to_private_dict(), **queries.user_counts(user), "unread_count": queries.unread_count(user)}
+
+
+@api.get("/users/profile")
+@login_required
+def get_profile() -> Any:
+    return jsonify({"user": profile_dict(current_user)})
+
+
+@api.put("/users/profile")
+@login_required
+def update_profile() -> Any:
+    changes = parse_json_form(ProfileForm, partial=True)
+    fresh = accounts.update_profile(current_user, changes)
+    body: dict[str, Any] = {"message": "Profile updated", "user": profile_dict(current_user)}
+    if fresh:
+        body.update(fresh, csrf_token=generate_csrf())
+    return jsonify(body)
+
+
+@api.get("/users/<int:user_id>")
+def public_profile(user_id: int) -> Any:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    return jsonify({"user": {**user.to_public_dict(), **queries.user_counts(user)}})
+
+
+# --------------------------------------------------------------------------- auctions
+
+
+@api.get("/auctions")
+def list_auctions() -> Any:
+    form = parse_query(AuctionSearchForm, request.args)
+    page = queries.search_auctions(form.data, viewer())
+    return jsonify({"auctions": [a.to_dict(viewer()) for a in page.items], "pagination": page.pagination})
+
+
+@api.post("/auctions")
+@login_required
+def create_auction() -> Any:
+    data = parse_json_form(AuctionForm)
+    return outcome_response(services.create_auction(current_user, data, idempotency_key()))
+
+
+@api.get("/auctions/<int:auction_id>")
+def get_auction(auction_id: int) -> Any:
+    auction = queries.auction_or_404(auction_id)
+    return jsonify({"auction": queries.auction_detail(auction, viewer())})
+
+
+@api.put("/auctions/<int:auction_id>")
+@login_required
+def update_auction(auction_id: int) -> Any:
+    changes = parse_json_form(AuctionForm, partial=True)
+    auction = services.update_auction(current_user, auction_id, changes)
+    return jsonify({"message": "Auction updated", "auction": auction.to_dict(current_user)})
+
+
+@api.post("/auctions/<int:auction_id>/cancel")
+@login_required
+def cancel_auction(auction_id: int) -> Any:
+    auction = services.cancel_auction(current_user, auction_id)
+    return jsonify({"message": "Auction cancelled", "auction": auction.to_dict(current_user)})
+
+
+@api.post("/auctions/<int:auction_id>/award")
+@login_required
+def award_auction(auction_id: int) -> Any:
+    data = parse_json_form(AwardForm)
+    auction = services.award_auction(current_user, auction_id, data["bid_id"])
+    return jsonify({"message": "Auction awarded", "auction": queries.auction_detail(auction, current_user)})
+
+
+# --------------------------------------------------------------------------- bids
+
+
+@api.get("/auctions/<int:auction_id>/bids")
+def list_bids(auction_id: int) -> Any:
+    auction = queries.auction_or_404(auction_id)
+    page, per_page, _ = paging()
+    result = queries.auction_bids(auction, page, per_page)
+    return jsonify({"bids": [b.to_dict(viewer(), auction) for b in result.items], "pagination": result.pagination})
+
+
+@api.post("/auctions/<int:auction_id>/bids")
+@login_required
+def place_bid(auction_id: int) -> Any:
+    data = parse_json_form(BidForm)
+    return outcome_response(services.place_bid(current_user, auction_id, data, idempotency_key()))
+
+
+@api.delete("/auctions/<int:auction_id>/bids/<int:bid_id>")
+@login_required
+def withdraw_bid(auction_id: int, bid_id: int) -> Any:
+    bid = services.withdraw_bid(current_user, auction_id, bid_id)
+    return jsonify({"message": "Bid withdrawn", "bid": bid.to_dict(current_user, bid.auction)})
+
+
+# --------------------------------------------------------------------------- event log
+
+
+@api.get("/auctions/<int:auction_id>/events")
+def list_events(auction_id: int) -> Any:
+    auction = queries.auction_or_404(auction_id)
+    page, per_page, _ = paging(default_per_page=50)
+    events, result = queries.auction_events(auction, viewer(), page, per_page)
+    return jsonify({"events": events, "pagination": result.pagination})
+
+
+@api.get("/auctions/<int:auction_id>/events/verify")
+def verify_events(auction_id: int) -> Any:
+    auction = queries.auction_or_404(auction_id)
+    return jsonify(services.verify_event_chain(auction.id))
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@api.get("/notifications")
+@login_required
+def list_notifications() -> Any:
+    page, per_page, form = paging()
+    result = queries.notifications(current_user, form.unread_only.data == "true", page, per_page)
+    return jsonify(
+        {
+            "notifications": [n.to_dict() for n in result.items],
+            "pagination": result.pagination,
+            "unread_count": queries.unread_count(current_user),
+        }
+    )
+
+
+@api.post("/notifications/read")
+@login_required
+def read_notifications() -> Any:
+    data = parse_json_form(NotificationsReadForm)
+    marked = services.mark_notifications_read(current_user, data["ids"], bool(data["all"]))
+    return jsonify({"marked": marked, "unread_count": queries.unread_count(current_user)})
+
+
+# --------------------------------------------------------------------------- categories
+
+
+@api.get("/categories")
+def list_categories() -> Any:
+    form = parse_query(PageForm, request.args)
+    return jsonify({"categories": queries.category_tree(flat=form.flat.data == "true")})
+
+
+@api.post("/categories")
+@admin_required
+def create_category() -> Any:
+    category = services.save_category(parse_json_form(CategoryForm))
+    return jsonify({"message": "Category created", "category": category.to_dict()}), 201
+
+
+@api.put("/categories/<int:category_id>")
+@admin_required
+def update_category(category_id: int) -> Any:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise not_found("Category")
+    category = services.save_category(parse_json_form(CategoryForm, partial=True), category)
+    return jsonify({"message": "Category updated", "category": category.to_dict()})
+
+
+@api.delete("/categories/<int:category_id>")
+@admin_required
+def delete_category(category_id: int) -> Any:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise not_found("Category")
+    services.delete_category(category)
+    return jsonify({"message": "Category deleted"})
+
+
+# --------------------------------------------------------------------------- health
+
+
+@api.get("/health")
+def health() -> Any:
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,149 @@
+"""Application factory: extensions are created bare here and bound in create_app()."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from flask_cors import CORS
+from flask_login import LoginManager
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config
+
+# Named constraints make migrations and IntegrityError messages predictable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+login_manager = LoginManager()
+csrf = CSRFProtect()
+cors = CORS()
+socketio = SocketIO()
+
+log = logging.getLogger("bidbazaar")
+
+
+def render_json_value(value: Any) -> Any:
+    """Money as a JSON number with at most 2 decimals; datetimes as UTC ISO 8601 with Z."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def to_jsonable(value: Any) -> Any:
+    """The JSON-ready form of a payload (for JSON columns and socket frames)."""
+    return json.loads(json.dumps(value, default=render_json_value))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class MoneyJSONProvider(DefaultJSONProvider):
+    """Parses JSON numbers with a fraction as Decimal (never float) and renders them back."""
+
+    sort_keys = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return json.loads(s, parse_float=Decimal, parse_constant=_reject_constant, **kwargs)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", render_json_value)
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(obj, **kwargs)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the Bid Bazaar application; with no config, settings come from the environment."""
+    if config is None:
+        load_dotenv()
+        config = Config()
+    config.validate()
+
+    app = Flask(__name__)
+    app.json_provider_class = MoneyJSONProvider
+    app.json = MoneyJSONProvider(app)
+    app.config.from_object(config)
+    # One trusted proxy (nginx) in front in production; forged X-Forwarded-For beyond it is ignored.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import database
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    csrf.init_app(app)
+    origins = app.config["CORS_ORIGINS"]
+    # Always pass the list: with credentials and no origins flask-cors echoes ANY origin.
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": origins}},
+        supports_credentials=True,
+        allow_headers=["Content-Type", "X-CSRFToken", "Authorization", "Idempotency-Key"],
+        expose_headers=["Retry-After", "X-Request-ID"],
+    )
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        cors_allowed_origins=origins,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        manage_session=False,
+    )
+    import accounts
+
+    accounts.init_login_manager(app, login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    import api_routes
+    import routes
+    import socket_events
+
+    app.register_blueprint(api_routes.api, url_prefix="/api")
+    app.register_blueprint(routes.pages)
+    socket_events.register(socketio)
+
+
+def register_request_hooks(app: Flask) -> None:
+    import http_guards
+
+    http_guards.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    import cli
+
+    cli.init_app(app)

@@ -1,0 +1,71 @@
+"""Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(close_expired)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create missing tables and seed the category taxonomy (development)."""
+    from seed import seed_categories
+
+    db.create_all()
+    click.echo(f"Tables ready; {seed_categories()} categories added.")
+
+
+@click.command("seed-demo")
+@click.option("--auctions", default=50, show_default=True, type=click.IntRange(min=0))
+def seed_demo(auctions: int) -> None:
+    """Demo users (password: password123), auctions and bids."""
+    from werkzeug.security import generate_password_hash
+
+    from seed import seed_demo as run
+
+    db.create_all()
+    password_hash = generate_password_hash("password123", method=current_app.config["PASSWORD_HASH_METHOD"])
+    with click.progressbar(range(auctions), label="Seeding auctions") as bar:
+        run(auctions, password_hash, progress=bar)
+    click.echo(f"Seeded {auctions} auctions. Log in as customer1 or provider1 with password123.")
+
+
+@click.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_admin(username: str, email: str, password: str) -> None:
+    """Create an administrator (prompts for what is missing)."""
+    import accounts
+    from errors import DomainError
+    from forms import RegisterForm, parse_json_form
+
+    try:
+        with current_app.test_request_context():
+            data = parse_json_form(
+                RegisterForm,
+                body={"username": username, "email": email, "password": password, "is_service_provider": False},
+            )
+            user = accounts.register_user(**data)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message}: {exc.details}") from None
+    user.is_admin = True
+    db.session.commit()
+    click.echo(f"Admin {user.username} created.")
+
+
+@click.command("close-expired")
+def close_expired() -> None:
+    """Close every auction whose deadline has passed (safe to run from several crons)."""
+    from services import close_expired_auctions
+
+    click.echo(f"Closed {close_expired_auctions()} auctions.")

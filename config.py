@@ -1,0 +1,96 @@
+"""Settings, each read from the environment under its own name (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEFAULT_CORS_ORIGINS = "http://localhost:5173,http://localhost:3000"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean setting; accepts 1/0, true/false, yes/no, on/off."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres:// URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Production-shaped defaults; every value can be overridden from the environment."""
+
+    def __init__(self) -> None:
+        self.APP_ENV = os.environ.get("APP_ENV", "development")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL", "sqlite:///bidding_platform.db")
+        )
+        # Flask-SQLAlchemy does not set pool_pre_ping: without it the first request
+        # after a database restart fails on a dead pooled connection.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "10"))
+        self.CORS_ORIGINS = [
+            o.strip() for o in os.environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS).split(",") if o.strip()
+        ]
+        self.BID_MIN_DECREMENT = Decimal(os.environ.get("BID_MIN_DECREMENT", "1.00"))
+        self.SNIPE_WINDOW_SECONDS = env_int("SNIPE_WINDOW_SECONDS", 120)
+        self.SNIPE_MAX_EXTENSION_SECONDS = env_int("SNIPE_MAX_EXTENSION_SECONDS", 3600)
+        self.REQUIRE_PROVIDER_VERIFICATION = env_bool("REQUIRE_PROVIDER_VERIFICATION", False)
+        self.TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
+        self.CLOSE_SWEEP_SECONDS = float(os.environ.get("CLOSE_SWEEP_SECONDS", "5"))
+        self.HOST = os.environ.get("HOST", "0.0.0.0")
+        self.PORT = env_int("PORT", 5050)
+        # OWASP's minimum for scrypt is N=2^15, r=8, p=3; werkzeug's default p=1 is below it.
+        self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:3")
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+        self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+        production = self.APP_ENV == "production"
+        self.DEBUG = env_bool("FLASK_DEBUG", False)
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
+        # __Host- pins the cookie to this exact origin, https and Path=/ (checklist 15).
+        self.SESSION_COOKIE_NAME = "__Host-session" if self.SESSION_COOKIE_SECURE else "session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Flask-WTF: we call csrf.protect() ourselves so bearer-token calls can skip it.
+        self.WTF_CSRF_CHECK_DEFAULT = False
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.JSON_SORT_KEYS = False
+
+    def validate(self) -> None:
+        """Fail fast on settings that are unsafe in production."""
+        if self.APP_ENV == "production":
+            if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+                raise RuntimeError("APP_ENV=production needs a random SECRET_KEY of 32+ chars")
+            if self.DEBUG:
+                raise RuntimeError("APP_ENV=production refuses to run with FLASK_DEBUG on")
+
+
+class TestConfig(Config):
+    """A throwaway database and a cheap password hash; everything else as in production."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+        self.CORS_ORIGINS = ["http://localhost:5173", "http://localhost:3000"]
+        self.BID_MIN_DECREMENT = Decimal("1.00")
+        self.SNIPE_WINDOW_SECONDS = 120
+        self.SNIPE_MAX_EXTENSION_SECONDS = 3600
+        self.REQUIRE_PROVIDER_VERIFICATION = False
+        self.TOKEN_TTL_DAYS = 30

@@ -1,0 +1,80 @@
+"""Engine setup and the one way to run a write that must be serialised.
+
+SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for write transactions
+so two bids on one auction queue up instead of failing with "database is locked".
+PostgreSQL: callers lock the auction row with SELECT ... FOR UPDATE inside the same
+transaction; the database is the source of truth, never a check done before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import db, log
+
+_begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the SQLite pragmas and transaction handling; PostgreSQL needs nothing here."""
+    if not is_sqlite(engine):
+        return
+    from flask import current_app
+
+    busy_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"] * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves: pysqlite's implicit BEGIN is always DEFERRED.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[list[Callable[[], None]]]:
+    """Run the block as one serialised write transaction and commit it.
+
+    Yields a list; callables appended to it run only after the commit succeeded
+    (live events and notifications must never announce what was rolled back).
+    """
+    session = db.session()  # the real Session: scoped_session lacks in_transaction()
+    if session.in_transaction():
+        # End the read snapshot opened while loading the user: a deferred SQLite
+        # transaction that later writes fails at once instead of waiting its turn.
+        session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        session.connection()
+    finally:
+        _begin_immediate.reset(token)
+    after_commit: list[Callable[[], None]] = []
+    try:
+        yield after_commit
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    for callback in after_commit:
+        try:
+            callback()
+        except Exception:  # an unreachable socket must never undo a committed bid
+            log.exception("after-commit callback failed")

@@ -1,0 +1,131 @@
+"""The domain error the rules raise, and the one place it becomes an HTTP answer.
+
+Every /api error is `{"error", "code", "details"}`; pages get an HTML error page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app import db, log
+
+STATUS_BY_CODE: dict[str, int] = {
+    "VALIDATION_ERROR": 400,
+    "INVALID_JSON": 400,
+    "AUTH_REQUIRED": 401,
+    "INVALID_CREDENTIALS": 401,
+    "CSRF_FAILED": 403,
+    "FORBIDDEN": 403,
+    "NOT_A_PROVIDER": 403,
+    "PROVIDER_NOT_VERIFIED": 403,
+    "SELF_BID": 403,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "USERNAME_TAKEN": 409,
+    "EMAIL_TAKEN": 409,
+    "AUCTION_CLOSED": 409,
+    "AUCTION_LOCKED": 409,
+    "ALREADY_LOWEST": 409,
+    "BID_TOO_HIGH": 409,
+    "CONFLICT": 409,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+    "SERVICE_UNAVAILABLE": 503,
+}
+
+CODE_BY_STATUS = {
+    400: "VALIDATION_ERROR",
+    401: "AUTH_REQUIRED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+}
+
+
+class DomainError(Exception):
+    """A rule said no. `code` is machine-readable; the HTTP status follows from it."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE[self.code]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.message, "code": self.code, "details": self.details}
+
+
+def not_found(what: str = "Resource") -> DomainError:
+    return DomainError("NOT_FOUND", f"{what} not found")
+
+
+def error_response(
+    code: str, message: str, details: dict[str, Any] | None = None, status: int | None = None
+) -> Response:
+    response = jsonify({"error": message, "code": code, "details": details or {}})
+    response.status_code = status or STATUS_BY_CODE[code]
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError) -> Any:
+        if wants_json():
+            return error_response(exc.code, exc.message, exc.details)
+        return render_template("error.html", message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(exc: CSRFError) -> Any:
+        if wants_json():
+            return error_response("CSRF_FAILED", "CSRF token missing or invalid", {"csrf": exc.description})
+        return render_template("error.html", message="Your form expired; please try again."), 400
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException) -> Any:
+        if not wants_json():
+            return render_template("error.html", message=exc.description), exc.code
+        code = CODE_BY_STATUS.get(exc.code or 500, "INTERNAL_ERROR")
+        response = error_response(code, exc.name, {}, status=exc.code)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(exc: OperationalError) -> Any:
+        # The database is down, restarting, or SQLite stayed locked past busy_timeout:
+        # a retryable 503, never a 500 with a driver message.
+        db.session.rollback()
+        log.warning("database unavailable: %s", exc.orig)
+        if wants_json():
+            response = error_response("SERVICE_UNAVAILABLE", "The service is briefly unavailable; retry shortly")
+        else:
+            response = app.make_response((render_template("error.html", message="Please retry shortly."), 503))
+        response.headers["Retry-After"] = "2"
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Any:
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_response("INTERNAL_ERROR", "Internal server error")
+        return render_template("error.html", message="Something went wrong."), 500

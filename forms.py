@@ -1,0 +1,341 @@
+"""WTForms classes: the one place input is validated, for the JSON API and the pages alike.
+
+WTForms was built for HTML forms, where every value is a string. For JSON,
+`parse_json_form` checks each value's JSON type against its field first (a list where a
+string belongs, a string where a number belongs, a boolean for an amount are all 400s),
+refuses fields the form does not have, and only then hands strings to WTForms.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Field,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from errors import DomainError
+
+MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class MoneyField(DecimalField):
+    """Rupees with at most 2 decimals; rejects NaN, Infinity and thousands separators."""
+
+    json_types = (int, Decimal)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        try:
+            value = Decimal(str(valuelist[0]).strip())
+        except InvalidOperation:
+            self.data = None
+            raise ValueError("Not a valid amount.") from None
+        if not value.is_finite():
+            self.data = None
+            raise ValueError("Not a valid amount.")
+        if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+            self.data = None
+            raise ValueError("At most 2 decimal places.")
+        self.data = value.quantize(Decimal("0.01")) if abs(value) <= MAX_MONEY else value
+
+
+class UTCDateTimeField(Field):
+    """ISO 8601 with a timezone (e.g. 2026-11-27T18:00:00+05:30 or ...Z), kept as UTC."""
+
+    json_types = (str,)
+
+    def __init__(self, *args: Any, assume_timezone: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The HTML datetime-local input has no zone: pages may supply the user's.
+        self.assume_timezone = assume_timezone
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            value = datetime.fromisoformat(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Not a valid ISO 8601 date and time.") from None
+        if value.tzinfo is None:
+            if self.assume_timezone is None:
+                self.data = None
+                raise ValueError("Include a timezone, e.g. 2026-11-27T18:00:00+05:30.")
+            value = value.replace(tzinfo=self.assume_timezone)
+        self.data = value.astimezone(UTC)
+
+
+class IdListField(Field):
+    """A JSON list of positive integer ids (HTML: repeated values)."""
+
+    json_types = (list,)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = [int(v) for v in valuelist]
+        except (TypeError, ValueError):
+            self.data = None
+            raise ValueError("Must be a list of integer ids.") from None
+
+
+class NoCSRFForm(FlaskForm):
+    """Base for the API's forms: the API checks CSRF once, in a request hook."""
+
+    class Meta:
+        csrf = False
+
+
+# --------------------------------------------------------------------------- accounts
+
+USERNAME = [
+    DataRequired(),
+    Length(min=3, max=50),
+    Regexp(r"^[A-Za-z0-9_.-]+$", message="Letters, digits, '.', '_' and '-' only."),
+]
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username", USERNAME, filters=[strip])
+    email = StringField("Email", [DataRequired(), Email(), Length(max=120)], filters=[strip])
+    password = PasswordField("Password", [DataRequired(), Length(min=8, max=128)])
+    is_service_provider = BooleanField("I am a service provider")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username or email", [DataRequired(), Length(max=120)], filters=[strip])
+    password = PasswordField("Password", [DataRequired(), Length(max=128)])
+
+
+class ProfileForm(FlaskForm):
+    email = StringField("Email", [DataRequired(), Email(), Length(max=120)], filters=[strip])
+    is_service_provider = BooleanField("I am a service provider")
+    current_password = PasswordField("Current password", [Optional(), Length(max=128)])
+    new_password = PasswordField("New password", [Optional(), Length(min=8, max=128)])
+
+    def validate_new_password(self, field: Field) -> None:
+        if field.data and not self.current_password.data:
+            raise ValidationError("Give your current password to set a new one.")
+
+
+# --------------------------------------------------------------------------- auctions
+
+
+class AuctionForm(FlaskForm):
+    title = StringField("Title", [DataRequired(), Length(min=5, max=200)], filters=[strip])
+    description = TextAreaField("Description", [DataRequired(), Length(min=20, max=2000)], filters=[strip])
+    category_id = IntegerField("Category", [InputRequired(), NumberRange(min=1)])
+    location = StringField("Location", [DataRequired(), Length(min=5, max=100)], filters=[strip])
+    budget_min = MoneyField("Minimum budget (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
+    budget_max = MoneyField("Maximum budget (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
+    deadline = UTCDateTimeField("Bids close at", [InputRequired()])
+    requirements = TextAreaField("Additional requirements", [Optional(), Length(max=2000)], filters=[strip])
+
+    def validate_budget_max(self, field: Field) -> None:
+        if field.data is not None and self.budget_min.data is not None and field.data < self.budget_min.data:
+            raise ValidationError("Must be greater than or equal to the minimum budget.")
+
+
+class BidForm(FlaskForm):
+    amount = MoneyField("Your price (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
+    description = TextAreaField("What you will do", [DataRequired(), Length(max=2000)], filters=[strip])
+    estimated_duration = StringField("Estimated duration", [Optional(), Length(max=50)], filters=[strip])
+    notes = TextAreaField("Notes", [Optional(), Length(max=2000)], filters=[strip])
+
+
+class AwardForm(FlaskForm):
+    bid_id = IntegerField("Bid", [InputRequired(), NumberRange(min=1)])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=100)], filters=[strip])
+    description = TextAreaField("Description", [Optional(), Length(max=1000)], filters=[strip])
+    parent_id = IntegerField("Parent category", [Optional(), NumberRange(min=1)])
+
+
+class NotificationsReadForm(FlaskForm):
+    ids = IdListField("Notification ids", [Optional()])
+    all = BooleanField("Mark all as read")
+
+
+# --------------------------------------------------------------------------- query strings
+
+SORT_CHOICES = ["created_at", "budget_max", "deadline", "lowest_bid", "bid_count"]
+STATUS_CHOICES = ["active", "completed", "cancelled", "expired"]
+
+
+class AuctionSearchForm(NoCSRFForm):
+    """GET /api/auctions and the /auctions page: filters, sorting and paging."""
+
+    category = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    status = SelectField(choices=[("", "any")] + [(s, s) for s in STATUS_CHOICES], validators=[Optional()])
+    location = StringField(validators=[Optional(), Length(max=100)], filters=[strip])
+    q = StringField(validators=[Optional(), Length(max=200)], filters=[strip])
+    min_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
+    max_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
+    created_by = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    mine = SelectField(choices=[("", ""), ("true", "true"), ("false", "false")], validators=[Optional()])
+    sort = SelectField(choices=[(s, s) for s in SORT_CHOICES], default="created_at", validators=[Optional()])
+    order = SelectField(choices=[("asc", "asc"), ("desc", "desc")], default="desc", validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    per_page = IntegerField(default=10, validators=[Optional(), NumberRange(min=1)])
+
+
+class PageForm(NoCSRFForm):
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    per_page = IntegerField(default=20, validators=[Optional(), NumberRange(min=1)])
+    unread_only = SelectField(choices=[("", ""), ("true", "true"), ("false", "false")], validators=[Optional()])
+    flat = SelectField(choices=[("", ""), ("true", "true"), ("false", "false")], validators=[Optional()])
+
+
+# --------------------------------------------------------------------------- JSON adapter
+
+
+def _json_types(field: Field) -> tuple[type, ...]:
+    declared = getattr(field, "json_types", None)
+    if declared:
+        return declared
+    if isinstance(field, BooleanField):
+        return (bool,)
+    if isinstance(field, IntegerField):
+        return (int,)
+    if isinstance(field, DecimalField):
+        return (int, Decimal)
+    return (str,)
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    if bool in types:
+        return "a boolean"
+    if list in types:
+        return "a list"
+    if Decimal in types:
+        return "a number"
+    if int in types:
+        return "an integer"
+    return "a string"
+
+
+def _as_form_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _is_required(field: Field) -> bool:
+    return any(isinstance(v, (DataRequired, InputRequired)) for v in field.validators)
+
+
+def validation_error(errors: dict[str, Any]) -> DomainError:
+    return DomainError("VALIDATION_ERROR", "Validation failed", errors)
+
+
+def form_errors(form: FlaskForm) -> dict[str, str]:
+    """First message per field, as `details` of a VALIDATION_ERROR."""
+    return {name: messages[0] for name, messages in form.errors.items() if messages}
+
+
+def json_object_body() -> dict[str, Any]:
+    """The request's JSON object; INVALID_JSON / VALIDATION_ERROR otherwise."""
+    if not request.get_data(cache=True):
+        return {}
+    try:
+        body = request.get_json(force=True, cache=True)
+    except Exception:
+        raise DomainError("INVALID_JSON", "Request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise validation_error({"body": "Must be a JSON object."})
+    return body
+
+
+def parse_json_form(
+    form_cls: type[FlaskForm], *, partial: bool = False, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Validate a JSON object with a form class and return the clean values.
+
+    partial=True (PUT): only the fields present are validated and returned.
+    Unknown fields are refused (clients may not set id, status, created_by, ...).
+    """
+    body = json_object_body() if body is None else body
+    form = form_cls(formdata=MultiDict(), meta={"csrf": False})
+    errors: dict[str, str] = {}
+    formdata = MultiDict()
+    present: set[str] = set()
+    for name, value in body.items():
+        field = form._fields.get(name)
+        if field is None:
+            errors[name] = "This field cannot be set."
+            continue
+        present.add(name)
+        if value is None:
+            if _is_required(field):
+                errors[name] = "This field is required."
+            continue
+        types = _json_types(field)
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok:
+            errors[name] = f"Must be {_type_name(types)}."
+        elif isinstance(value, list):
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                errors[name] = "Must be a list of integer ids."
+            else:
+                formdata.setlist(name, [str(v) for v in value])
+        else:
+            formdata.add(name, _as_form_value(value))
+    if errors:
+        raise validation_error(errors)
+    form.process(formdata=formdata)
+    form.validate()
+    failed = form_errors(form)
+    if partial:
+        failed = {name: msg for name, msg in failed.items() if name in present}
+    if failed:
+        raise validation_error(failed)
+    names = present if partial else form._fields.keys()
+    data = {name: form._fields[name].data for name in names}
+    for name in present:
+        if body[name] is None:
+            data[name] = None
+    return data
+
+
+def parse_query(form_cls: type[FlaskForm], args: MultiDict) -> FlaskForm:
+    """Validate query-string parameters; unknown sort/order/status etc. are 400s."""
+    form = form_cls(formdata=args, meta={"csrf": False})
+    if not form.validate():
+        raise validation_error(form_errors(form))
+    return form

@@ -1,0 +1,338 @@
+"""Database models, their invariants, and one serialiser per model with a viewer argument."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Index, func
+from sqlalchemy.types import DateTime, TypeDecorator
+
+from app import db
+
+MONEY = db.Numeric(10, 2, asdecimal=True)
+
+
+def utcnow() -> datetime:
+    """The clock every rule reads (tests travel it with time-machine)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC on every backend, hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class AuctionStatus:
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    ALL = (ACTIVE, COMPLETED, CANCELLED, EXPIRED)
+
+
+class BidStatus:
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ALL = (ACTIVE, WITHDRAWN, ACCEPTED, REJECTED)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(80), nullable=False)
+    email = db.Column(db.String(120), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=False)
+    is_service_provider = db.Column(db.Boolean, nullable=False, default=False)
+    provider_verified = db.Column(db.Boolean, nullable=False, default=False)
+    is_admin = db.Column(db.Boolean, nullable=False, default=False)
+    is_active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    #: The secret of the browser session this object was loaded for (see accounts.py);
+    #: Flask-Login keeps it in the cookie instead of the user's id, so logout can revoke it.
+    session_secret = None
+
+    def get_id(self) -> str | None:
+        return self.session_secret
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """What anyone may see: no email."""
+        return {
+            "id": self.id,
+            "username": self.username,
+            "is_service_provider": self.is_service_provider,
+            "provider_verified": self.provider_verified,
+            "created_at": self.created_at,
+        }
+
+    def to_private_dict(self) -> dict[str, Any]:
+        """What the user sees of itself."""
+        return {
+            **self.to_public_dict(),
+            "email": self.email,
+            "is_admin": self.is_admin,
+            "is_active": self.is_active,
+        }
+
+
+# Unique case-insensitively: "Asha" and "asha" are one account.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+
+class AuthToken(db.Model):
+    """A browser session or an API token; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("session", "api")), name="kind"),
+        Index("ix_auth_tokens_user_active", "user_id", "revoked_at"),
+    )
+    SESSION = "session"
+    API = "api"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    kind = db.Column(db.String(10), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime, nullable=False)
+    revoked_at = db.Column(UTCDateTime)
+
+    user = db.relationship(User, lazy="joined")
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(100), nullable=False)
+    description = db.Column(db.Text)
+    parent_id = db.Column(db.Integer, db.ForeignKey("categories.id"), index=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "parent_id": self.parent_id,
+        }
+
+
+class Auction(db.Model):
+    __tablename__ = "auctions"
+    __table_args__ = (
+        CheckConstraint("budget_min > 0", name="budget_min_positive"),
+        CheckConstraint("budget_max >= budget_min", name="budget_range"),
+        CheckConstraint(_in("status", AuctionStatus.ALL), name="status"),
+        CheckConstraint("bid_count >= 0", name="bid_count"),
+        Index("ix_auctions_status_deadline", "status", "deadline"),
+        Index("ix_auctions_created_at_id", "created_at", "id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False)
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=False, index=True)
+    created_by = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    location = db.Column(db.String(100), nullable=False)
+    budget_min = db.Column(MONEY, nullable=False)
+    budget_max = db.Column(MONEY, nullable=False)
+    # `deadline` is the effective one (anti-sniping moves it); `scheduled_deadline` is the
+    # creator's, from which the extension cap is measured.
+    deadline = db.Column(UTCDateTime, nullable=False)
+    scheduled_deadline = db.Column(UTCDateTime, nullable=False)
+    requirements = db.Column(db.Text)
+    status = db.Column(db.String(20), nullable=False, default=AuctionStatus.ACTIVE)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    closed_at = db.Column(UTCDateTime)
+    winning_bid_id = db.Column(db.Integer, db.ForeignKey("bids.id", use_alter=True, name="fk_auctions_winning_bid"))
+    # Maintained inside the bid transaction (under the auction's row lock), so listings
+    # read them from the same row instead of aggregating bids per request.
+    bid_count = db.Column(db.Integer, nullable=False, default=0)
+    lowest_bid = db.Column(MONEY)
+    bidder_count = db.Column(db.Integer, nullable=False, default=0)
+    event_seq = db.Column(db.Integer, nullable=False, default=0)
+    last_event_hash = db.Column(db.String(64))
+
+    category = db.relationship(Category, lazy="joined", innerjoin=True)
+    creator = db.relationship(User, foreign_keys=[created_by])
+    winning_bid = db.relationship("Bid", foreign_keys=[winning_bid_id], post_update=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AuctionStatus.ACTIVE
+
+    def seconds_remaining(self, now: datetime) -> int:
+        if not self.is_open:
+            return 0
+        return max(0, int((self.deadline - now).total_seconds()))
+
+    def can_manage(self, viewer: User | None) -> bool:
+        """The creator and admins see every bid in full and may cancel."""
+        return viewer is not None and (viewer.is_admin or viewer.id == self.created_by)
+
+    def to_dict(self, viewer: User | None = None) -> dict[str, Any]:
+        """The listing view; the API adds bids and the creator for the detail view."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "category_id": self.category_id,
+            "category_name": self.category.name,
+            "location": self.location,
+            "budget_min": self.budget_min,
+            "budget_max": self.budget_max,
+            "deadline": self.deadline,
+            "requirements": self.requirements,
+            "status": self.status,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "closed_at": self.closed_at,
+            "bid_count": self.bid_count,
+            "lowest_bid": self.lowest_bid,
+            "is_mine": viewer is not None and viewer.id == self.created_by,
+        }
+
+
+class Bid(db.Model):
+    __tablename__ = "bids"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(_in("status", BidStatus.ALL), name="status"),
+        Index("ix_bids_auction_id_amount", "auction_id", "amount"),
+        Index("ix_bids_auction_id_id", "auction_id", "id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    auction_id = db.Column(db.Integer, db.ForeignKey("auctions.id"), nullable=False)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    amount = db.Column(MONEY, nullable=False)
+    description = db.Column(db.Text, nullable=False)
+    estimated_duration = db.Column(db.String(50))
+    notes = db.Column(db.Text)
+    status = db.Column(db.String(20), nullable=False, default=BidStatus.ACTIVE)
+    # "Bidder 3" on this auction: stable, in order of each provider's first bid.
+    bidder_number = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    bidder = db.relationship(User, foreign_keys=[user_id])
+    auction = db.relationship(Auction, foreign_keys=[auction_id])
+
+    def public_dict(self) -> dict[str, Any]:
+        """What a competitor or an anonymous watcher may see."""
+        return {
+            "id": self.id,
+            "auction_id": self.auction_id,
+            "amount": self.amount,
+            "status": self.status,
+            "created_at": self.created_at,
+            "bidder": f"Bidder {self.bidder_number}",
+        }
+
+    def full_dict(self) -> dict[str, Any]:
+        return {
+            **self.public_dict(),
+            "user_id": self.user_id,
+            "username": self.bidder.username,
+            "description": self.description,
+            "estimated_duration": self.estimated_duration,
+            "notes": self.notes,
+            "updated_at": self.updated_at,
+        }
+
+    def to_dict(self, viewer: User | None, auction: Auction) -> dict[str, Any]:
+        """Bid privacy in one place: creator/admin see all, the bidder its own, others little."""
+        if viewer is not None and viewer.id == self.user_id:
+            return {**self.full_dict(), "is_mine": True}
+        if auction.can_manage(viewer):
+            return {**self.full_dict(), "is_mine": False}
+        return {**self.public_dict(), "is_mine": False}
+
+
+class IdempotencyRecord(db.Model):
+    """The first successful response to a keyed request, replayed to its retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (db.UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    key = db.Column(db.String(255), nullable=False)
+    fingerprint = db.Column(db.String(64), nullable=False)
+    response_status = db.Column(db.Integer, nullable=False)
+    response_body = db.Column(db.JSON, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class AuctionEvent(db.Model):
+    """Append-only, hash-chained log of an auction's state changes (seq 1, 2, 3, ...)."""
+
+    __tablename__ = "auction_events"
+    __table_args__ = (db.UniqueConstraint("auction_id", "seq", name="uq_auction_events_seq"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    auction_id = db.Column(db.Integer, db.ForeignKey("auctions.id"), nullable=False)
+    seq = db.Column(db.Integer, nullable=False)
+    type = db.Column(db.String(40), nullable=False)
+    payload = db.Column(db.JSON, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    prev_hash = db.Column(db.String(64))
+    hash = db.Column(db.String(64), nullable=False)
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    type = db.Column(db.String(40), nullable=False)
+    auction_id = db.Column(db.Integer, db.ForeignKey("auctions.id"))
+    message = db.Column(db.String(500), nullable=False)
+    data = db.Column(db.JSON, nullable=False, default=dict)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    read_at = db.Column(UTCDateTime)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "auction_id": self.auction_id,
+            "message": self.message,
+            "data": self.data,
+            "created_at": self.created_at,
+            "read": self.read_at is not None,
+        }
+
+
+def money(value: Any) -> Decimal:
+    """Decimal from a stored or rendered amount, never through float."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -1,0 +1,194 @@
+"""Read side: listings, detail views and the category tree, each in a constant number of
+statements (bid_count and lowest_bid live on the auction row, kept by the bid rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app import db
+from errors import DomainError, not_found
+from models import Auction, AuctionEvent, Bid, Category, Notification, User, utcnow
+from services import close_if_expired, redact_event
+
+MAX_PER_PAGE = 100
+DETAIL_BIDS = 50
+
+SORT_COLUMNS = {
+    "created_at": Auction.created_at,
+    "budget_max": Auction.budget_max,
+    "deadline": Auction.deadline,
+    "lowest_bid": Auction.lowest_bid,
+    "bid_count": Auction.bid_count,
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pagination(self) -> dict[str, int]:
+        pages = (self.total + self.per_page - 1) // self.per_page if self.total else 0
+        return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
+
+
+def page_size(requested: int | None, default: int) -> int:
+    """per_page above 100 is clamped to 100, never an error."""
+    return min(requested or default, MAX_PER_PAGE)
+
+
+def _paginate(stmt: Any, page: int, per_page: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return Page(list(items), page, per_page, total or 0)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def category_with_descendants(category_id: int) -> list[int]:
+    """The category and every subcategory below it, at any depth (one small query)."""
+    children: dict[int | None, list[int]] = {}
+    for cid, parent in db.session.execute(select(Category.id, Category.parent_id)):
+        children.setdefault(parent, []).append(cid)
+    found, frontier = [], [category_id]
+    while frontier:
+        current = frontier.pop()
+        found.append(current)
+        frontier.extend(children.get(current, []))
+    return found
+
+
+def search_auctions(filters: dict[str, Any], viewer: User | None) -> Page:
+    """GET /api/auctions: filters, sort and page, as validated by forms.AuctionSearchForm."""
+    stmt = select(Auction)
+    if filters.get("category"):
+        stmt = stmt.where(Auction.category_id.in_(category_with_descendants(filters["category"])))
+    if filters.get("status"):
+        stmt = stmt.where(Auction.status == filters["status"])
+    if filters.get("location"):
+        stmt = stmt.where(Auction.location.ilike(_like(filters["location"]), escape="\\"))
+    if filters.get("q"):
+        pattern = _like(filters["q"])
+        stmt = stmt.where(
+            or_(Auction.title.ilike(pattern, escape="\\"), Auction.description.ilike(pattern, escape="\\"))
+        )
+    # Budget filters select auctions whose budget range overlaps [min_budget, max_budget].
+    if filters.get("min_budget") is not None:
+        stmt = stmt.where(Auction.budget_max >= filters["min_budget"])
+    if filters.get("max_budget") is not None:
+        stmt = stmt.where(Auction.budget_min <= filters["max_budget"])
+    if filters.get("created_by"):
+        stmt = stmt.where(Auction.created_by == filters["created_by"])
+    if filters.get("mine") == "true":
+        if viewer is None:
+            raise DomainError("AUTH_REQUIRED", "Log in to list your own auctions")
+        stmt = stmt.where(Auction.created_by == viewer.id)
+    column = SORT_COLUMNS[filters.get("sort") or "created_at"]
+    descending = (filters.get("order") or "desc") == "desc"
+    ordered = column.desc() if descending else column.asc()
+    tiebreak = Auction.id.desc() if descending else Auction.id.asc()
+    stmt = stmt.order_by(ordered.nulls_last(), tiebreak)
+    return _paginate(stmt, filters.get("page") or 1, page_size(filters.get("per_page"), 10))
+
+
+def auction_or_404(auction_id: int) -> Auction:
+    """The auction, closed first if its deadline passed unnoticed."""
+    auction = db.session.get(Auction, auction_id)
+    if auction is None:
+        raise not_found("Auction")
+    if auction.is_open and auction.deadline <= utcnow():
+        close_if_expired(auction_id)
+        auction = db.session.get(Auction, auction_id, populate_existing=True)
+    return auction
+
+
+def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
+    """GET /api/auctions/{id} and the join_auction snapshot: the same JSON for both."""
+    now = utcnow()
+    bids = db.session.scalars(
+        select(Bid)
+        .options(joinedload(Bid.bidder))
+        .where(Bid.auction_id == auction.id)
+        .order_by(Bid.id.desc())
+        .limit(DETAIL_BIDS)
+    ).all()
+    creator = db.session.get(User, auction.created_by)
+    winning = None
+    if auction.winning_bid_id is not None:
+        winner = next((b for b in bids if b.id == auction.winning_bid_id), None) or db.session.get(
+            Bid, auction.winning_bid_id
+        )
+        winning = winner.to_dict(viewer, auction)
+    return {
+        **auction.to_dict(viewer),
+        "creator": creator.to_public_dict(),
+        "bids": [bid.to_dict(viewer, auction) for bid in bids],
+        "winning_bid": winning,
+        "server_time": now,
+        "seconds_remaining": auction.seconds_remaining(now),
+        "last_seq": auction.event_seq,
+    }
+
+
+def auction_bids(auction: Auction, page: int, per_page: int) -> Page:
+    stmt = select(Bid).options(joinedload(Bid.bidder)).where(Bid.auction_id == auction.id).order_by(Bid.id.desc())
+    return _paginate(stmt, page, per_page)
+
+
+def auction_events(auction: Auction, viewer: User | None, page: int, per_page: int) -> tuple[list[dict], Page]:
+    stmt = select(AuctionEvent).where(AuctionEvent.auction_id == auction.id).order_by(AuctionEvent.seq)
+    result = _paginate(stmt, page, per_page)
+    return [redact_event(e, viewer, auction) for e in result.items], result
+
+
+def events_since(auction: Auction, viewer: User | None, since_seq: int, limit: int) -> list[dict[str, Any]]:
+    events = db.session.scalars(
+        select(AuctionEvent)
+        .where(AuctionEvent.auction_id == auction.id, AuctionEvent.seq > since_seq)
+        .order_by(AuctionEvent.seq)
+        .limit(limit)
+    )
+    return [redact_event(e, viewer, auction) for e in events]
+
+
+def category_tree(flat: bool = False) -> list[dict[str, Any]]:
+    categories = db.session.scalars(select(Category).order_by(Category.name)).all()
+    if flat:
+        return [c.to_dict() for c in categories]
+    nodes = {c.id: {**c.to_dict(), "subcategories": []} for c in categories}
+    roots = []
+    for category in categories:
+        node = nodes[category.id]
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent["subcategories"] if parent else roots).append(node)
+    return roots
+
+
+def user_counts(user: User) -> dict[str, int]:
+    auctions = db.session.scalar(select(func.count()).where(Auction.created_by == user.id))
+    bids = db.session.scalar(select(func.count()).where(Bid.user_id == user.id))
+    return {"auction_count": auctions or 0, "bid_count": bids or 0}
+
+
+def unread_count(user: User) -> int:
+    return (
+        db.session.scalar(select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+        or 0
+    )
+
+
+def notifications(user: User, unread_only: bool, page: int, per_page: int) -> Page:
+    stmt = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return _paginate(stmt, page, per_page)

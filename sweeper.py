@@ -1,0 +1,31 @@
+"""The in-process deadline sweeper: closes due auctions every CLOSE_SWEEP_SECONDS.
+
+Safe to run in every server process at once: closing is a locked, conditional update,
+so exactly one process closes each auction and emits its events.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app import db, log, socketio
+
+
+def sweep_forever(app: Flask) -> None:
+    from services import close_expired_auctions
+
+    interval = app.config["CLOSE_SWEEP_SECONDS"]
+    while True:
+        try:
+            with app.app_context():
+                close_expired_auctions()
+        except Exception:
+            log.exception("deadline sweep failed; retrying next round")
+            with app.app_context():
+                db.session.remove()
+        socketio.sleep(interval)
+
+
+def start_sweeper(app: Flask) -> None:
+    if app.config["CLOSE_SWEEP_SECONDS"] > 0:
+        socketio.start_background_task(sweep_forever, app)

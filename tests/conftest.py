@@ -1,0 +1,245 @@
+"""Fixtures: a fresh app and emptied database per test (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set), small factories for users, auctions and bids, and login helpers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app, db  # noqa: E402
+from config import TestConfig  # noqa: E402
+from models import Auction, Bid, Category, User, utcnow  # noqa: E402
+
+PASSWORD = "password123"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> Iterator[None]:
+    app = create_app(TestConfig(database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        db.session.execute(text("UPDATE auctions SET winning_bid_id = NULL"))
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+    db.session.commit()
+
+
+def _has_sqlite_sequence() -> bool:
+    return db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name='sqlite_sequence'")) > 0
+
+
+@pytest.fixture
+def config(database_url: str) -> TestConfig:
+    """Tests may change settings here before the app is built."""
+    return TestConfig(database_url)
+
+
+@pytest.fixture
+def app(_schema: None, config: TestConfig) -> Iterator[Any]:
+    from seed import seed_categories
+
+    app = create_app(config)
+    with app.app_context():
+        _empty_tables()
+        seed_categories()
+        yield app
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+# --------------------------------------------------------------------------- factories
+
+
+@pytest.fixture
+def make_user(app: Any) -> Callable[..., User]:
+    from werkzeug.security import generate_password_hash
+
+    counter = iter(range(1, 10_000))
+    password_hash = generate_password_hash(PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+
+    def _make(
+        username: str | None = None,
+        *,
+        provider: bool = False,
+        verified: bool = False,
+        admin: bool = False,
+        active: bool = True,
+    ) -> User:
+        name = username or f"user{next(counter)}"
+        user = User(
+            username=name,
+            email=f"{name}@example.com",
+            password_hash=password_hash,
+            is_service_provider=provider,
+            provider_verified=verified,
+            is_admin=admin,
+            is_active=active,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def customer(make_user: Callable[..., User]) -> User:
+    return make_user("asha")
+
+
+@pytest.fixture
+def provider(make_user: Callable[..., User]) -> User:
+    return make_user("ravi", provider=True)
+
+
+@pytest.fixture
+def rival(make_user: Callable[..., User]) -> User:
+    return make_user("meena", provider=True)
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., User]) -> User:
+    return make_user("root", admin=True)
+
+
+def category_id(name: str = "Plumbing") -> int:
+    return db.session.scalar(select(Category.id).where(Category.name == name))
+
+
+def auction_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/auctions body (JSON-ready)."""
+    body = {
+        "title": "Weekly cleaning, 3BHK",
+        "description": "Weekly cleaning for a 3-bedroom flat in Andheri West, own supplies.",
+        "category_id": category_id("Cleaning"),
+        "location": "Mumbai, Maharashtra",
+        "budget_min": 1000,
+        "budget_max": 2000,
+        "deadline": (utcnow() + timedelta(days=2)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def make_auction(app: Any, customer: User) -> Callable[..., Auction]:
+    import services
+
+    def _make(creator: User | None = None, **fields: Any) -> Auction:
+        data = {
+            "title": "Fix kitchen sink leak",
+            "description": "Kitchen sink leaks under the cabinet; need a plumber this week.",
+            "category_id": category_id("Plumbing"),
+            "location": "Mumbai, Maharashtra",
+            "budget_min": Decimal("1000"),
+            "budget_max": Decimal("2000"),
+            "deadline": utcnow() + timedelta(days=1),
+            "requirements": None,
+        }
+        data.update(fields)
+        outcome = services.create_auction(creator or customer, data)
+        return db.session.get(Auction, outcome.body["auction"]["id"])
+
+    return _make
+
+
+@pytest.fixture
+def auction(make_auction: Callable[..., Auction]) -> Auction:
+    return make_auction()
+
+
+@pytest.fixture
+def make_bid(app: Any) -> Callable[..., Bid]:
+    import services
+
+    def _make(bidder: User, auction: Auction, amount: str | int, **fields: Any) -> Bid:
+        data = {"amount": Decimal(str(amount)), "description": "Will do it well.", **fields}
+        outcome = services.place_bid(bidder, auction.id, data)
+        return db.session.get(Bid, outcome.body["bid"]["id"])
+
+    return _make
+
+
+# --------------------------------------------------------------------------- auth helpers
+
+
+@pytest.fixture
+def bearer(app: Any) -> Callable[[User], dict[str, str]]:
+    """Headers with a fresh API token for the user (logged in through the real endpoint)."""
+
+    def _headers(user: User) -> dict[str, str]:
+        response = app.test_client().post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    return _headers
+
+
+@pytest.fixture
+def session_login(client: Any) -> Callable[[User], dict[str, str]]:
+    """Log the test client in with a cookie session; returns the X-CSRFToken header."""
+
+    def _login(user: User) -> dict[str, str]:
+        response = client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return {"X-CSRFToken": response.get_json()["csrf_token"]}
+
+    return _login
+
+
+def count(model: Any, *where: Any) -> int:
+    """Rows in the database now, read in a fresh transaction."""
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    body = response.get_json()
+    assert response.status_code == status, body
+    assert body is not None and body["code"] == code, body
+    assert set(body) >= {"error", "code", "details"}
+    return body
