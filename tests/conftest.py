@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,11 +68,24 @@ def config(database_url: str) -> TestConfig:
     return TestConfig(database_url)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh `g` and DB session), as in a server.
+
+    Without this, requests reuse the test's app context: Flask-Login's cached user and
+    the SQLAlchemy session leak from one request into the next and hide real bugs.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(_schema: None, config: TestConfig) -> Iterator[Any]:
     from seed import seed_categories
 
     app = create_app(config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
         seed_categories()
