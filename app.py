@@ -18,6 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import Config
 
@@ -71,6 +72,29 @@ class MoneyJSONProvider(DefaultJSONProvider):
         return json.dumps(obj, **kwargs)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` only matches ids an INTEGER column can hold: /auctions/10**30 is a 404,
+    not an overflow inside the database driver."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class SocketJSON:
+    """The JSON module Socket.IO packets use: amounts arrive as Decimal, never float."""
+
+    @staticmethod
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", render_json_value)
+        kwargs.setdefault("separators", (",", ":"))
+        return json.dumps(obj, **kwargs)
+
+    @staticmethod
+    def loads(s: str | bytes, **kwargs: Any) -> Any:
+        return json.loads(s, parse_float=Decimal, parse_constant=_reject_constant, **kwargs)
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the Bid Bazaar application; with no config, settings come from the environment."""
     if config is None:
@@ -82,6 +106,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json_provider_class = MoneyJSONProvider
     app.json = MoneyJSONProvider(app)
     app.config.from_object(config)
+    app.url_map.converters["int"] = BoundedIntConverter
     # One trusted proxy (nginx) in front in production; forged X-Forwarded-For beyond it is ignored.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
@@ -112,13 +137,32 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        cors_allowed_origins=origins,
+        cors_allowed_origins=socket_origin_check(origins),
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         manage_session=False,
+        json=SocketJSON,
     )
     import accounts
 
     accounts.init_login_manager(app, login_manager)
+
+
+def socket_origin_check(allowlist: list[str]) -> Any:
+    """Socket.IO handshakes: the CORS allowlist plus this server's own origin.
+
+    A browser always sends the Origin of the page, so a foreign page is refused even
+    when it rides on the user's cookie (cross-site WebSocket hijacking). With an explicit
+    list engine.io would otherwise refuse our own server-rendered pages.
+    """
+    allowed = frozenset(allowlist)
+
+    def check(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None or origin in allowed:
+            return True
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own
+
+    return check
 
 
 def register_blueprints(app: Flask) -> None:

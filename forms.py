@@ -339,3 +339,23 @@ def parse_query(form_cls: type[FlaskForm], args: MultiDict) -> FlaskForm:
     if not form.validate():
         raise validation_error(form_errors(form))
     return form
+
+
+# --------------------------------------------------------------------------- Socket.IO payloads
+
+
+MAX_ID = 2**31 - 1  # INTEGER columns: a larger id is a 400, not a driver overflow
+
+
+class JoinAuctionForm(NoCSRFForm):
+    """join_auction / leave_auction: which auction, and the last event seq the client saw."""
+
+    auction_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    since_seq = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_ID)])
+
+
+class SocketBidTarget(NoCSRFForm):
+    """place_bid's addressing fields; the bid itself is validated by BidForm."""
+
+    auction_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    client_bid_id = StringField(validators=[Optional(), Length(min=1, max=255)])

@@ -1,9 +1,181 @@
-"""Socket.IO handlers for live bidding, in the /auctions namespace."""
+"""Socket.IO handlers for live bidding, in the /auctions namespace (see docs/realtime.md).
+
+Thin adapters: each handler validates its payload with forms.py, calls the same query or
+service function as the REST API and answers through the acknowledgement. Broadcasting
+is not done here: services publish after their commit, whichever adapter called them.
+"""
 
 from __future__ import annotations
 
-from flask_socketio import SocketIO
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room, leave_room
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+import accounts
+import queries
+import realtime
+import services
+from app import db, log, to_jsonable
+from errors import DomainError
+from forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
+from models import AuthToken, User, utcnow
+
+#: A client that was away longer than this many events reloads the snapshot instead.
+MAX_MISSED_EVENTS = 500
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is behind a socket: fixed at connect, re-checked on every event."""
+
+    user_id: int | None
+    credential_id: int | None
+
+
+_clients: dict[str, Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _current_client() -> Client:
+    return _clients.get(request.sid, Client(None, None))
+
+
+def _live_user(client: Client) -> User | None:
+    """The socket's user if its session or token is still valid (logout ends it at once)."""
+    if client.credential_id is None:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(
+            AuthToken.id == client.credential_id,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    )
+
+
+def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Turn every outcome into an acknowledgement; a bad payload never drops the socket."""
+
+    @wraps(handler)
+    def wrapper(self: Any, data: Any = None) -> dict[str, Any]:
+        try:
+            return to_jsonable({"ok": True, **handler(self, data)})
+        except DomainError as exc:
+            db.session.rollback()
+            return to_jsonable({"ok": False, **exc.to_dict()})
+        except OperationalError:
+            db.session.rollback()
+            return {"ok": False, "code": "SERVICE_UNAVAILABLE", "error": "Please retry shortly", "details": {}}
+        except Exception:
+            db.session.rollback()
+            log.exception("socket handler %s failed", handler.__name__)
+            return {"ok": False, "code": "INTERNAL_ERROR", "error": "Internal server error", "details": {}}
+
+    return wrapper
+
+
+def _payload(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise DomainError("VALIDATION_ERROR", "Validation failed", {"payload": "Must be a JSON object."})
+    return dict(data)
+
+
+class AuctionNamespace(Namespace):
+    """Auction rooms (`auction:<id>`) for watchers and a personal room (`user:<id>`)."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        if isinstance(auth, dict) and "token" in auth:
+            user = accounts.user_from_socket_auth(auth)
+            if user is None:
+                raise ConnectionRefusedError("Invalid, expired or revoked token")
+        elif current_user.is_authenticated:
+            user = current_user._get_current_object()
+        elif session.get("_user_id"):
+            raise ConnectionRefusedError("Your session has ended; log in again")
+        else:
+            user = None
+        credential = g.get("auth_token")
+        client = Client(user.id if user else None, credential.id if user and credential else None)
+        with _clients_lock:
+            _clients[request.sid] = client
+        if user is not None:
+            join_room(realtime.user_room(user.id))
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        with _clients_lock:
+            _clients.pop(request.sid, None)
+
+    @acknowledged
+    def on_join_auction(self, data: Any) -> dict[str, Any]:
+        fields = parse_json_form(JoinAuctionForm, body=_payload(data))
+        viewer = _live_user(_current_client())
+        auction = queries.auction_or_404(fields["auction_id"])
+        # Join before reading: an event landing in between arrives twice (clients drop
+        # seq they have seen), never zero times.
+        join_room(realtime.auction_room(auction.id))
+        answer: dict[str, Any] = {"auction": queries.auction_detail(auction, viewer), "server_time": utcnow()}
+        since = fields.get("since_seq")
+        if since is not None:
+            if auction.event_seq - since > MAX_MISSED_EVENTS:
+                answer.update(missed=[], gap_too_large=True)
+            else:
+                answer.update(missed=queries.events_since(auction, None, since, MAX_MISSED_EVENTS), gap_too_large=False)
+        return answer
+
+    @acknowledged
+    def on_leave_auction(self, data: Any) -> dict[str, Any]:
+        fields = parse_json_form(JoinAuctionForm, body=_payload(data))
+        leave_room(realtime.auction_room(fields["auction_id"]))
+        return {}
+
+    @acknowledged
+    def on_place_bid(self, data: Any) -> dict[str, Any]:
+        body = _payload(data)
+        target = parse_json_form(
+            SocketBidTarget, body={k: body.pop(k) for k in ("auction_id", "client_bid_id") if k in body}
+        )
+        bid = parse_json_form(BidForm, body=body)
+        bidder = _live_user(_current_client())
+        if bidder is None:
+            raise DomainError("AUTH_REQUIRED", "Log in to bid")
+        outcome = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
+        return {"bid": outcome.body["bid"], "auction": outcome.body["auction"], "replayed": outcome.replayed}
+
+    @acknowledged
+    def on_sync_time(self, data: Any = None) -> dict[str, Any]:
+        return {"server_time": utcnow()}
+
+
+def disconnect_revoked(sender: Any, user_id: int | None, token_ids: list[int] | None) -> None:
+    """Logout, password change, deactivation: drop the affected sockets of this process."""
+    if user_id is None:
+        return
+    with _clients_lock:
+        doomed = [
+            sid
+            for sid, client in _clients.items()
+            if client.user_id == user_id and (token_ids is None or client.credential_id in token_ids)
+        ]
+    server = current_app.extensions["socketio"].server
+    for sid in doomed:
+        try:
+            server.disconnect(sid, namespace=realtime.NAMESPACE)
+        except Exception:
+            log.exception("could not disconnect socket %s", sid)
 
 
 def register(socketio: SocketIO) -> None:
     """Attach the handlers to the app's SocketIO object."""
+    socketio.on_namespace(AuctionNamespace(realtime.NAMESPACE))
+    accounts.credentials_revoked.connect(disconnect_revoked)
