@@ -8,6 +8,8 @@ transaction; the database is the source of truth, never a check done before it.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,10 +17,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from app import db, log
 
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+_WRITE_LOCKED = "bidbazaar_write_locked"
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -46,7 +51,28 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+        immediate = _begin_immediate.get()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.info[_WRITE_LOCKED] = immediate
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _upgrade_before_first_write(
+        connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        # A deferred transaction that read first and then writes fails at once with
+        # "database is locked" (SQLITE_BUSY_SNAPSHOT) if anyone committed in between,
+        # without waiting for busy_timeout. So before its first write, swap the read
+        # snapshot for a write lock, queueing behind other writers. Only reads are
+        # released: rules that must read-then-write consistently use write_transaction().
+        if connection.info.get(_WRITE_LOCKED, True) or not _WRITE_STATEMENT.match(statement):
+            return
+        raw = cursor.connection
+        try:
+            raw.execute("COMMIT")
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(statement, parameters, exc) from exc
+        connection.info[_WRITE_LOCKED] = True
 
 
 @contextmanager
