@@ -1,0 +1,116 @@
+"""The real server (`python main.py`) as a subprocess, for tests that go over HTTP and Socket.IO.
+
+    with LiveServer(database_url, env={"CLOSE_SWEEP_SECONDS": "0"}) as server:
+        requests.get(f"{server.url}/api/health")
+        assert "Traceback" not in server.stderr_text()
+
+Each server gets a free loopback port, its own stdout/stderr files and a cheap password
+hash; `stop()` terminates it (then kills it) so no process outlives the test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Settings every test server gets unless the caller overrides them.
+DEFAULT_ENV = {
+    "HOST": "127.0.0.1",
+    "SECRET_KEY": "live-server-test-secret-key-0123456789",
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "CLOSE_SWEEP_SECONDS": "1",
+    "PYTHONUNBUFFERED": "1",
+}
+#: Settings from the developer's shell that must not leak into a test server.
+SCRUBBED_ENV = ("SOCKETIO_MESSAGE_QUEUE", "APP_ENV", "FLASK_DEBUG", "SESSION_COOKIE_SECURE", "FLASK_APP")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`python main.py` on 127.0.0.1:<free port> against `database_url`."""
+
+    def __init__(self, database_url: str, env: dict[str, str] | None = None, startup_timeout: float = 30.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.startup_timeout = startup_timeout
+        self.env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+        self.env.update(DEFAULT_ENV)
+        self.env.update(env or {})
+        self.env.update({"DATABASE_URL": database_url, "PORT": str(self.port)})
+        self.process: subprocess.Popen[bytes] | None = None
+        # Files, not pipes: a chatty server must never block on a full pipe buffer.
+        self._logs = tempfile.TemporaryDirectory(prefix="bb-live-")
+        self._stdout = Path(self._logs.name) / "stdout.log"
+        self._stderr = Path(self._logs.name) / "stderr.log"
+
+    def start(self) -> LiveServer:
+        with self._stdout.open("wb") as stdout, self._stderr.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "main.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        self._wait_healthy()
+        return self
+
+    def _wait_healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.stderr_text()}")
+            try:
+                response = requests.get(f"{self.url}/api/health", timeout=1)
+                if response.status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server not healthy after {self.startup_timeout}s:\n{self.stderr_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stderr_text(self) -> str:
+        return self._stderr.read_text(errors="replace") if self._stderr.exists() else ""
+
+    def stdout_text(self) -> str:
+        return self._stdout.read_text(errors="replace") if self._stdout.exists() else ""
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
