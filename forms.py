@@ -21,6 +21,7 @@ from wtforms import (
     Field,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -62,10 +63,14 @@ class MoneyField(DecimalField):
         if not value.is_finite():
             self.data = None
             raise ValueError("Not a valid amount.")
-        if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        if abs(value) > MAX_MONEY:
+            # Left for NumberRange to report; quantizing it could overflow the context.
+            self.data = value
+            return
+        if value != value.quantize(Decimal("0.01")):
             self.data = None
             raise ValueError("At most 2 decimal places.")
-        self.data = value.quantize(Decimal("0.01")) if abs(value) <= MAX_MONEY else value
+        self.data = value.quantize(Decimal("0.01"))
 
 
 class UTCDateTimeField(Field):
@@ -198,19 +203,24 @@ SORT_CHOICES = ["created_at", "budget_max", "deadline", "lowest_bid", "bid_count
 STATUS_CHOICES = ["active", "completed", "cancelled", "expired"]
 
 
+def choices(*values: str) -> list[SelectChoice]:
+    """Options whose label is their value (an empty value means "any")."""
+    return [SelectChoice(value, value or "any") for value in values]
+
+
 class AuctionSearchForm(NoCSRFForm):
     """GET /api/auctions and the /auctions page: filters, sorting and paging."""
 
     category = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    status = SelectField(choices=[("", "any")] + [(s, s) for s in STATUS_CHOICES], validators=[Optional()])
+    status = SelectField(choices=choices("", *STATUS_CHOICES), validators=[Optional()])
     location = StringField(validators=[Optional(), Length(max=100)], filters=[strip])
     q = StringField(validators=[Optional(), Length(max=200)], filters=[strip])
     min_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
     max_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
     created_by = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    mine = SelectField(choices=[("", ""), ("true", "true"), ("false", "false")], validators=[Optional()])
-    sort = SelectField(choices=[(s, s) for s in SORT_CHOICES], default="created_at", validators=[Optional()])
-    order = SelectField(choices=[("asc", "asc"), ("desc", "desc")], default="desc", validators=[Optional()])
+    mine = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
+    sort = SelectField(choices=choices(*SORT_CHOICES), default="created_at", validators=[Optional()])
+    order = SelectField(choices=choices("asc", "desc"), default="desc", validators=[Optional()])
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
     per_page = IntegerField(default=10, validators=[Optional(), NumberRange(min=1)])
 
@@ -218,8 +228,8 @@ class AuctionSearchForm(NoCSRFForm):
 class PageForm(NoCSRFForm):
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
     per_page = IntegerField(default=20, validators=[Optional(), NumberRange(min=1)])
-    unread_only = SelectField(choices=[("", ""), ("true", "true"), ("false", "false")], validators=[Optional()])
-    flat = SelectField(choices=[("", ""), ("true", "true"), ("false", "false")], validators=[Optional()])
+    unread_only = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
+    flat = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
 
 
 # --------------------------------------------------------------------------- JSON adapter
