@@ -170,6 +170,8 @@ def get_auction(auction_id: int) -> Any:
 @login_required
 def update_auction(auction_id: int) -> Any:
     changes = parse_json_form(AuctionForm, partial=True)
+    if not changes:
+        raise DomainError("VALIDATION_ERROR", "Validation failed", {"body": "Give at least one field to change."})
     auction = services.update_auction(current_user, auction_id, changes)
     return jsonify({"message": "Auction updated", "auction": auction.to_dict(current_user)})
 

@@ -258,6 +258,9 @@ def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auct
             closed = True
         else:
             closed = False
+            # A form that sends every field back changes only what differs: resending the
+            # title unchanged after the first bid is not an attempt to change it.
+            changes = {field: value for field, value in changes.items() if getattr(auction, field) != value}
             if auction.bidder_count > 0:
                 locked = sorted(set(changes) - EDITABLE_AFTER_FIRST_BID)
                 if locked:
@@ -273,6 +276,8 @@ def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auct
                         {"deadline": "Must be later than the current deadline."},
                     )
             _validate_auction_fields(changes, now, auction)
+            if not changes:
+                return auction
             for field, value in changes.items():
                 setattr(auction, field, value)
             if "deadline" in changes:
@@ -462,6 +467,8 @@ def place_bid(bidder: User, auction_id: int, data: dict[str, Any], idempotency_k
 
 
 def _check_bidder(bidder: User, auction: Auction) -> None:
+    if not bidder.is_active:
+        raise DomainError("AUTH_REQUIRED", "This account is deactivated")
     if not bidder.is_service_provider:
         raise DomainError("NOT_A_PROVIDER", "Only service providers can bid")
     if current_app.config["REQUIRE_PROVIDER_VERIFICATION"] and not bidder.provider_verified:
