@@ -326,13 +326,13 @@ def parse_json_form(
                 formdata.setlist(name, [str(v) for v in value])
         else:
             formdata.add(name, _as_form_value(value))
-    if errors:
-        raise validation_error(errors)
+    # WTForms still checks the well-typed fields, so one answer names every bad field.
     form.process(formdata=formdata)
     form.validate()
     failed = form_errors(form)
     if partial:
         failed = {name: msg for name, msg in failed.items() if name in present}
+    failed.update(errors)  # a field's JSON-level reason beats WTForms' "required"
     if failed:
         raise validation_error(failed)
     names = present if partial else form._fields.keys()
