@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 import realtime
@@ -713,6 +713,9 @@ def save_category(data: dict[str, Any], category: Category | None = None) -> Cat
             raise DomainError(
                 "VALIDATION_ERROR", "Validation failed", {"parent_id": "A category cannot move under itself."}
             )
+    name = data.get("name", category.name if category else None)
+    if name is not None and ("name" in data or "parent_id" in data):
+        _ensure_unique_sibling(name, parent_id, category)
     category = category or Category()
     for field in ("name", "description", "parent_id"):
         if field in data:
@@ -720,6 +723,16 @@ def save_category(data: dict[str, Any], category: Category | None = None) -> Cat
     db.session.add(category)
     db.session.commit()
     return category
+
+
+def _ensure_unique_sibling(name: str, parent_id: int | None, category: Category | None) -> None:
+    """Two "Plumbing" under one parent would split its auctions between look-alikes."""
+    same_parent = Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
+    clash = select(Category.id).where(same_parent, func.lower(Category.name) == name.lower())
+    if category is not None and category.id is not None:
+        clash = clash.where(Category.id != category.id)
+    if db.session.scalar(clash.limit(1)) is not None:
+        raise DomainError("CONFLICT", "A category with this name already exists there", {"name": "Already used here."})
 
 
 def _is_in_subtree(candidate_id: int, root_id: int) -> bool:
