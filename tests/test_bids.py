@@ -366,6 +366,24 @@ def test_times_render_as_iso_8601_utc_with_z(client, auction, provider, bearer):
     assert ISO_Z.match(response.get_json()["auction"]["deadline"])
 
 
+# --------------------------------------------------------------------------- history
+
+
+def test_the_bid_history_is_paginated_newest_first(client, auction, make_bid, provider, rival):
+    made = [make_bid(provider if n % 2 == 0 else rival, auction, 1900 - n * 10).id for n in range(5)]
+
+    first = client.get(f"{bid_url(auction)}?per_page=2").get_json()
+    last = client.get(f"{bid_url(auction)}?per_page=2&page=3").get_json()
+
+    assert [b["id"] for b in first["bids"]] == made[::-1][:2]
+    assert [b["id"] for b in last["bids"]] == made[:1]
+    assert first["pagination"] == {"page": 1, "per_page": 2, "total": 5, "pages": 3}
+
+
+def test_the_bid_history_of_an_unknown_auction_is_404(client):
+    assert_error(client.get("/api/auctions/424242/bids"), 404, "NOT_FOUND")
+
+
 # --------------------------------------------------------------------------- withdraw
 
 
