@@ -243,6 +243,36 @@ def test_two_server_processes_on_one_database_never_lock_up(app: Any, database_u
     assert_quiet(first, second)
 
 
+def test_a_write_blocked_past_the_sqlite_busy_timeout_is_a_clean_503(app: Any, database_url: str) -> None:
+    """R8, the other half: a write that cannot get the lock in time is a retryable 503 JSON
+    answer (never a 500, never the driver's message), and nothing of it is stored."""
+    if make_url(database_url).get_backend_name() != "sqlite":
+        pytest.skip("SQLite's busy timeout")
+    with LiveServer(database_url, env={"SQLITE_BUSY_TIMEOUT_SECONDS": "0.5", "CLOSE_SWEEP_SECONDS": "0"}) as server:
+        customer = sign_up(server.url, "asha", provider=False)
+        provider = sign_up(server.url, "ravi", provider=True)
+        auction_id = open_auction(server.url, customer)
+        holder = sqlite3.connect(str(Path(make_url(database_url).database).resolve()), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock for too long
+            blocked = bid(server.url, provider, auction_id, Decimal(1500))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        retried = bid(server.url, provider, auction_id, Decimal(1500))
+        server.stop()
+
+    assert blocked.status_code == 503, blocked.text
+    assert blocked.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert set(blocked.json()) >= {"error", "code", "details"}
+    assert blocked.headers.get("Retry-After")
+    assert LOCKED not in blocked.text.lower()
+    assert retried.status_code == 201, retried.text
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Bid).where(Bid.auction_id == auction_id)) == 1
+    assert "Traceback" not in server.stderr_text()
+
+
 CLOSED_LINE = re.compile(r"Closed (\d+) auctions\.")
 CLOSING_NOTES = ("auction_won", "auction_lost", "auction_closed")
 
