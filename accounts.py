@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import db, log
@@ -44,7 +45,9 @@ def _dummy_hash(method: str) -> str:
 
 
 def _needs_rehash(stored: str) -> bool:
-    return stored.split("$", 1)[0] != current_app.config["PASSWORD_HASH_METHOD"]
+    # Compare with the prefix werkzeug really writes ("scrypt" is stored as "scrypt:32768:8:1").
+    wanted = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]).split("$", 1)[0]
+    return stored.split("$", 1)[0] != wanted
 
 
 def find_user_by_login(login: str) -> User | None:
@@ -78,7 +81,7 @@ def register_user(username: str, email: str, password: str, is_service_provider:
         username=username,
         email=email,
         password_hash=hash_password(password),
-        is_service_provider=is_service_provider,
+        is_service_provider=bool(is_service_provider),  # JSON null means "not given"
     )
     db.session.add(user)
     try:
@@ -120,6 +123,10 @@ def start_session(user: User) -> dict[str, Any]:
 
     The old session is cleared first, so the pre-login cookie and CSRF token stop working.
     """
+    if isinstance(user, LocalProxy):
+        # login_user() keeps what it is given in g: the current_user proxy would resolve to itself.
+        user = user._get_current_object()
+    _retire_browser_session()
     session_secret, _ = _new_credential(user, AuthToken.SESSION)
     api_secret, api_record = _new_credential(user, AuthToken.API)
     db.session.commit()
@@ -132,6 +139,16 @@ def start_session(user: User) -> dict[str, Any]:
         "token_type": "Bearer",
         "expires_at": api_record.expires_at,
     }
+
+
+def _retire_browser_session() -> None:
+    """Logging in over a live browser session revokes it: a copy of the old cookie dies."""
+    if current_user.is_authenticated and g.get("auth_method") == AuthToken.SESSION:
+        db.session.execute(
+            update(AuthToken)
+            .where(AuthToken.id == g.auth_token.id, AuthToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 def end_current_credential() -> None:
@@ -163,7 +180,9 @@ def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply a partial profile update; a password change ends every other credential.
 
     Returns fresh credentials when the password changed (this browser stays logged in).
+    A JSON null for an optional field means "not given": it changes nothing.
     """
+    changes = {name: value for name, value in changes.items() if value is not None}
     if "email" in changes:
         _ensure_unique(email=changes["email"], exclude=user.id)
         user.email = changes["email"]
@@ -178,8 +197,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
                 {"current_password": "Current password is incorrect."},
             )
         user.password_hash = hash_password(changes["new_password"])
-        db.session.commit()
-        revoke_all_credentials(user)
+        revoke_all_credentials(user)  # one commit: the new hash and the revocation together
         fresh = start_session(user)
     db.session.commit()
     return fresh
@@ -188,9 +206,10 @@ def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
 def set_active(user: User, active: bool) -> None:
     """Deactivate (ending every session and token at once) or reactivate an account."""
     user.is_active = active
-    db.session.commit()
-    if not active:
-        revoke_all_credentials(user)
+    if active:
+        db.session.commit()
+    else:
+        revoke_all_credentials(user)  # one commit: the flag and the revocation together
     audit("deactivated" if not active else "reactivated", user_id=user.id)
 
 
