@@ -83,6 +83,8 @@ class Config:
 class TestConfig(Config):
     """A throwaway database and a cheap password hash; everything else as in production."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url: str) -> None:
         super().__init__()
         self.TESTING = True

@@ -73,7 +73,9 @@ def init_app(app: Flask) -> None:
     def check_csrf() -> None:
         if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
             return
-        if is_bearer_only(app):
+        if is_api_request() and not has_session_cookie(app):
+            # No ambient credential to forge with: a bearer call, or an anonymous one
+            # that login_required answers with 401 AUTH_REQUIRED rather than CSRF_FAILED.
             return
         csrf.protect()
 
