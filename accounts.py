@@ -283,3 +283,22 @@ def audit(event: str, **fields: Any) -> None:
             **fields,
         },
     )
+
+
+# --------------------------------------------------------------------------- admin console
+
+
+def set_provider_verified(user: User, verified: bool) -> None:
+    """An admin vouches for a service provider (or withdraws it); customers cannot be verified."""
+    if verified and not user.is_service_provider:
+        raise DomainError("CONFLICT", "Only service providers can be verified", {"user_id": user.id})
+    user.provider_verified = verified
+    db.session.commit()
+    audit("provider_verified" if verified else "provider_unverified", user_id=user.id)
+
+
+def admin_set_active(admin: User, user: User, active: bool) -> None:
+    """Deactivate or reactivate from the admin console; an admin cannot lock itself out."""
+    if not active and admin.id == user.id:
+        raise DomainError("CONFLICT", "You cannot deactivate your own account", {"user_id": user.id})
+    set_active(user, active)
