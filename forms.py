@@ -369,3 +369,69 @@ class SocketBidTarget(NoCSRFForm):
 
     auction_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     client_bid_id = StringField(validators=[Optional(), Length(min=1, max=255)])
+
+
+# --------------------------------------------------------------------------- pages only
+# Forms the server-rendered pages and the admin console add on top of the API's classes.
+
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from wtforms.validators import EqualTo  # noqa: E402
+from wtforms.widgets import DateTimeLocalInput  # noqa: E402
+
+#: The pages' `datetime-local` inputs carry no zone: they are read as India time.
+PAGE_TIMEZONE = ZoneInfo("Asia/Kolkata")
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a <select> value: "" means none."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+class IndiaDateTimeField(UTCDateTimeField):
+    """A `datetime-local` input read as Asia/Kolkata time and kept as UTC."""
+
+    widget = DateTimeLocalInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("assume_timezone", PAGE_TIMEZONE)
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.astimezone(PAGE_TIMEZONE).strftime("%Y-%m-%dT%H:%M") if self.data else ""
+
+
+class RegisterPageForm(RegisterForm):
+    """/register: the API's rules plus a password confirmation."""
+
+    confirm_password = PasswordField(
+        "Confirm password", [DataRequired(), EqualTo("password", message="Passwords do not match.")]
+    )
+
+
+class AuctionPageForm(AuctionForm):
+    """/auctions/new: a category picker (choices set by the view) and an India-time deadline."""
+
+    category_id = SelectField("Category", [InputRequired()], coerce=optional_int)
+    deadline = IndiaDateTimeField("Bids close at (India time)", [InputRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state (cancel, withdraw, verify, deactivate): only the CSRF token."""
+
+
+class CategoryPageForm(CategoryForm):
+    """Admin create/rename/move: the parent is picked from the tree ("" = top level)."""
+
+    parent_id = SelectField("Parent category", [Optional()], coerce=optional_int)
+
+
+class UserSearchForm(NoCSRFForm):
+    """/admin/users?q=...&page=..."""
+
+    q = StringField("Search", [Optional(), Length(max=120)], filters=[strip])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])

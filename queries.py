@@ -192,3 +192,89 @@ def notifications(user: User, unread_only: bool, page: int, per_page: int) -> Pa
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     return _paginate(stmt, page, per_page)
+
+
+# --------------------------------------------------------------------------- pages and admin console
+
+
+def platform_stats() -> dict[str, Any]:
+    """The home page: open auctions, active providers, bids in the last 24 hours, and the
+    total savings (budget_max minus the winning amount, over completed auctions)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    savings = db.session.scalar(
+        select(func.coalesce(func.sum(Auction.budget_max - Bid.amount), 0))
+        .select_from(Auction)
+        .join(Bid, Bid.id == Auction.winning_bid_id)
+        .where(Auction.status == "completed")
+    )
+    return {
+        "active_auctions": _count(Auction, Auction.status == "active"),
+        "providers": _count(User, User.is_service_provider.is_(True), User.is_active.is_(True)),
+        "bids_24h": _count(Bid, Bid.created_at >= utcnow() - timedelta(hours=24)),
+        # SQLite sums NUMERIC as a float: round back to paise.
+        "total_savings": Decimal(str(savings or 0)).quantize(Decimal("0.01")),
+    }
+
+
+def _count(model: Any, *where: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def admin_counts() -> dict[str, int]:
+    """The admin dashboard's headline numbers."""
+    from datetime import timedelta
+
+    return {
+        "users": _count(User),
+        "providers": _count(User, User.is_service_provider.is_(True)),
+        "unverified_providers": _count(User, User.is_service_provider.is_(True), User.provider_verified.is_(False)),
+        "deactivated_users": _count(User, User.is_active.is_(False)),
+        "auctions": _count(Auction),
+        "active_auctions": _count(Auction, Auction.status == "active"),
+        "bids": _count(Bid),
+        "bids_24h": _count(Bid, Bid.created_at >= utcnow() - timedelta(hours=24)),
+    }
+
+
+def bids_per_day(days: int = 30) -> list[tuple[Any, int]]:
+    """(UTC date, bids placed that day) for the last `days` days, oldest first, zeros included."""
+    from datetime import UTC, datetime, time, timedelta
+
+    first = utcnow().date() - timedelta(days=days - 1)
+    day = func.date(Bid.created_at)
+    since = datetime.combine(first, time.min, tzinfo=UTC)
+    rows = db.session.execute(select(day, func.count()).where(Bid.created_at >= since).group_by(day)).all()
+    per_day = {str(value)[:10]: total for value, total in rows}
+    dates = [first + timedelta(days=offset) for offset in range(days)]
+    return [(date, per_day.get(date.isoformat(), 0)) for date in dates]
+
+
+def auctions_by_status() -> dict[str, int]:
+    """Every status with its number of auctions (zeros included), in lifecycle order."""
+    rows = dict(db.session.execute(select(Auction.status, func.count()).group_by(Auction.status)).all())
+    return {status: rows.get(status, 0) for status in ("active", "completed", "cancelled", "expired")}
+
+
+def search_users(q: str | None, page: int, per_page: int = 20) -> Page:
+    """Admin: users whose username or email contains `q` (any case), newest first."""
+    stmt = select(User).order_by(User.id.desc())
+    if q:
+        pattern = _like(q)
+        stmt = stmt.where(or_(User.username.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+    return _paginate(stmt, page, page_size(per_page, 20))
+
+
+def bid_history(auction: Auction) -> list[Bid]:
+    """Every bid on the auction (withdrawn ones too) in the order they were placed."""
+    return list(
+        db.session.scalars(
+            select(Bid).options(joinedload(Bid.bidder)).where(Bid.auction_id == auction.id).order_by(Bid.id)
+        ).all()
+    )
+
+
+def category_usage() -> dict[int, int]:
+    """How many auctions use each category (only categories that have any)."""
+    return dict(db.session.execute(select(Auction.category_id, func.count()).group_by(Auction.category_id)).all())
