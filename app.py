@@ -172,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api_routes.api, url_prefix="/api")
     app.register_blueprint(routes.pages)
+    app.register_blueprint(__import__("admin_routes").admin)  # the admin console under /admin
     socket_events.register(socketio)
 
 

@@ -1,22 +1,196 @@
-"""Server-rendered pages (the admin console and full pages come with the pages issue)."""
+"""Server-rendered pages: each view takes a form, makes one service or query call and
+renders a template. The rules live in services.py and accounts.py; a DomainError they
+raise comes back next to the field it is about, or as a flashed message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import SelectChoice
 
 import accounts
+import queries
+import services
+from app import db, render_json_value
 from errors import DomainError
-from forms import LoginForm
+from forms import (
+    PAGE_TIMEZONE,
+    AuctionPageForm,
+    AuctionSearchForm,
+    AwardForm,
+    BidForm,
+    ConfirmForm,
+    LoginForm,
+    NotificationsReadForm,
+    PageForm,
+    ProfileForm,
+    RegisterPageForm,
+)
+from models import User, utcnow
 
 pages = Blueprint("pages", __name__)
+
+#: Codes whose `details` map a form field to its message.
+FIELD_ERROR_CODES = frozenset({"VALIDATION_ERROR", "USERNAME_TAKEN", "EMAIL_TAKEN", "AUCTION_LOCKED"})
+BID_FIELDS = ("amount", "description", "estimated_duration", "notes")
+PROFILE_FIELDS = ("email", "is_service_provider", "current_password", "new_password")
+
+
+def viewer() -> User | None:
+    return current_user if current_user.is_authenticated else None
+
+
+# --------------------------------------------------------------------------- shared by the page views
+
+
+def field_values(form: FlaskForm, names: Iterable[str]) -> dict[str, Any]:
+    """The clean values a service takes; an empty optional text box means "not given"."""
+    return {name: (None if form[name].data == "" else form[name].data) for name in names}
+
+
+def apply_errors(form: FlaskForm, exc: DomainError, field: str | None = None) -> None:
+    """Show a rule's refusal next to its field(s); with no field to attach to, flash it."""
+    placed = False
+    if exc.code in FIELD_ERROR_CODES:
+        for name, message in exc.details.items():
+            if name in form and isinstance(message, str):
+                form[name].errors = [*form[name].errors, message]
+                placed = True
+    if not placed and field is not None:
+        form[field].errors = [*form[field].errors, exc.message]
+        placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+def run_action(form: FlaskForm, action: Callable[[], Any], success: str, target: str) -> Any:
+    """A button that changes state: check the form (CSRF), run one rule, flash the outcome."""
+    if not form.validate_on_submit():
+        messages = [m for errors in form.errors.values() for m in errors]
+        flash(messages[0] if messages else "Please try again.", "error")
+    else:
+        try:
+            action()
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(success, "success")
+    return redirect(target)
+
+
+def category_options() -> list[tuple[int, str]]:
+    """(id, label) for every category, depth-first, children indented under their parent."""
+    options: list[tuple[int, str]] = []
+
+    def walk(nodes: list[dict[str, Any]], depth: int) -> None:
+        for node in nodes:
+            options.append((node["id"], "\u2003" * depth + node["name"]))
+            walk(node["subcategories"], depth + 1)
+
+    walk(queries.category_tree(), 0)
+    return options
+
+
+def category_choices(blank: str) -> list[SelectChoice]:
+    return [SelectChoice("", blank)] + [SelectChoice(cid, label) for cid, label in category_options()]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.index")
+
+
+# --------------------------------------------------------------------------- template helpers
+
+
+@pages.app_template_filter("inr")
+def format_inr(value: Any) -> str:
+    """₹1,23,456.50 (Indian digit grouping); whole rupees drop the paise."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ""
+    whole, paise = f"{abs(amount):.2f}".split(".")
+    head, tail = whole[:-3], whole[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    digits = ",".join(([head] if head else []) + groups + [tail])
+    return f"{sign}₹{digits}" + ("" if paise == "00" else f".{paise}")
+
+
+@pages.app_template_filter("ist")
+def format_ist(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    return value.astimezone(PAGE_TIMEZONE).strftime(fmt) + " IST" if value else "—"
+
+
+@pages.app_template_filter("iso")
+def format_iso(value: datetime | None) -> str:
+    return render_json_value(value) if value else ""
+
+
+@pages.app_template_filter("duration")
+def format_duration(seconds: int | None) -> str:
+    """The countdown's text (static/js/live.js writes the same format)."""
+    seconds = max(0, int(seconds or 0))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{days}d {clock}" if days else clock
+
+
+@pages.app_template_global()
+def page_url(page: int) -> str:
+    """This page's URL with its query string, at another page number."""
+    args = {**request.args.to_dict(), "page": page}
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args)
+
+
+@pages.app_context_processor
+def layout_context() -> dict[str, Any]:
+    unread = 0
+    if current_user.is_authenticated:
+        try:
+            unread = queries.unread_count(current_user)
+        except SQLAlchemyError:  # the error page for a database outage must still render
+            db.session.rollback()
+    return {"unread_count": unread, "server_now": utcnow()}
+
+
+# --------------------------------------------------------------------------- home and accounts
 
 
 @pages.get("/")
 def index() -> Any:
-    return render_template("index.html")
+    latest = queries.search_auctions({"status": "active", "per_page": 6}, viewer())
+    return render_template("index.html", stats=queries.platform_stats(), auctions=latest.items)
+
+
+@pages.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    form = RegisterPageForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(
+                form.username.data, form.email.data, form.password.data, form.is_service_provider.data
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(f"Welcome, {user.username}! Your account is ready: log in to start.", "success")
+            return redirect(url_for("pages.login"))
+    return render_template("register.html", form=form), 400 if form.errors else 200
 
 
 @pages.route("/login", methods=["GET", "POST"])
@@ -30,8 +204,8 @@ def login() -> Any:
         else:
             accounts.start_session(user)
             flash(f"Welcome back, {user.username}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", form=form)
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("login.html", form=form), 400 if form.errors else 200
 
 
 @pages.post("/logout")
@@ -42,8 +216,130 @@ def logout() -> Any:
     return redirect(url_for("pages.index"))
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("pages.index")
+@pages.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, field_values(form, PROFILE_FIELDS))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("pages.profile"))
+    return render_template("profile.html", form=form), 400 if form.errors else 200
+
+
+# --------------------------------------------------------------------------- auctions
+
+
+@pages.get("/auctions")
+def auctions() -> Any:
+    form = AuctionSearchForm(formdata=request.args)
+    result = queries.search_auctions(form.data, viewer()) if form.validate() else None
+    return render_template("auctions.html", form=form, result=result, categories=category_options())
+
+
+@pages.route("/auctions/new", methods=["GET", "POST"])
+@login_required
+def new_auction() -> Any:
+    form = AuctionPageForm()
+    form.category_id.choices = category_choices("Choose a category")
+    if form.validate_on_submit():
+        try:
+            outcome = services.create_auction(current_user, field_values(form, services.AUCTION_FIELDS))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash("Your job is posted: providers can bid now.", "success")
+            return redirect(url_for("pages.auction", auction_id=outcome.body["auction"]["id"]))
+    return render_template("auction_new.html", form=form), 400 if form.errors else 200
+
+
+@pages.get("/auctions/<int:auction_id>")
+def auction(auction_id: int) -> Any:
+    return render_auction(auction_id)
+
+
+def render_auction(auction_id: int, bid_form: BidForm | None = None, status: int = 200) -> Any:
+    detail = queries.auction_detail(queries.auction_or_404(auction_id), viewer())
+    return render_template(
+        "auction.html",
+        auction=detail,
+        bid_form=bid_form or BidForm(formdata=None),
+        action_form=ConfirmForm(formdata=None),
+    ), status
+
+
+@pages.post("/auctions/<int:auction_id>/bids")
+@login_required
+def place_bid(auction_id: int) -> Any:
+    form = BidForm()
+    if form.validate_on_submit():
+        try:
+            services.place_bid(current_user, auction_id, field_values(form, BID_FIELDS))
+        except DomainError as exc:
+            apply_errors(form, exc, field="amount")
+        else:
+            flash("Your bid is in. We will tell you if someone undercuts it.", "success")
+            return redirect(url_for("pages.auction", auction_id=auction_id))
+    return render_auction(auction_id, bid_form=form, status=400)
+
+
+@pages.post("/auctions/<int:auction_id>/bids/<int:bid_id>/withdraw")
+@login_required
+def withdraw_bid(auction_id: int, bid_id: int) -> Any:
+    return run_action(
+        ConfirmForm(),
+        lambda: services.withdraw_bid(current_user, auction_id, bid_id),
+        "Your bid was withdrawn.",
+        url_for("pages.auction", auction_id=auction_id),
+    )
+
+
+@pages.post("/auctions/<int:auction_id>/award")
+@login_required
+def award_auction(auction_id: int) -> Any:
+    form = AwardForm()
+    return run_action(
+        form,
+        lambda: services.award_auction(current_user, auction_id, form.bid_id.data),
+        "Awarded: the provider has been told.",
+        url_for("pages.auction", auction_id=auction_id),
+    )
+
+
+@pages.post("/auctions/<int:auction_id>/cancel")
+@login_required
+def cancel_auction(auction_id: int) -> Any:
+    return run_action(
+        ConfirmForm(),
+        lambda: services.cancel_auction(current_user, auction_id),
+        "The auction was cancelled; its bidders have been told.",
+        url_for("pages.auction", auction_id=auction_id),
+    )
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@pages.get("/notifications")
+@login_required
+def notifications() -> Any:
+    form = PageForm(formdata=request.args)
+    page = (form.page.data or 1) if form.validate() else 1
+    result = queries.notifications(current_user, form.unread_only.data == "true", page, 20)
+    return render_template("notifications.html", result=result, read_form=NotificationsReadForm(formdata=None))
+
+
+@pages.post("/notifications/read")
+@login_required
+def read_notifications() -> Any:
+    form = NotificationsReadForm()
+    return run_action(
+        form,
+        lambda: services.mark_notifications_read(current_user, form.ids.data, bool(form.all.data)),
+        "Marked as read.",
+        url_for("pages.notifications"),
+    )

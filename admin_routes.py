@@ -1,0 +1,165 @@
+"""The admin console under /admin: `is_admin` only (others get 403, anonymous users the login
+page). Like the other pages, each view is a form, one accounts/services/queries call and a
+template; deactivation goes through accounts, so the user's sessions and tokens end at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import accounts
+import queries
+import services
+from app import db
+from errors import DomainError, not_found
+from forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
+from models import Category, User
+from routes import apply_errors, category_choices, category_options, field_values, run_action, safe_next
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+CATEGORY_FIELDS = ("name", "description", "parent_id")
+
+#: POST /admin/users/<id>/<action>: what it does and what the admin is told.
+USER_ACTIONS: dict[str, tuple[Callable[[User], None], str]] = {
+    "verify": (lambda user: accounts.set_provider_verified(user, True), "{} is now a verified provider."),
+    "unverify": (lambda user: accounts.set_provider_verified(user, False), "{} is no longer verified."),
+    "deactivate": (
+        lambda user: accounts.admin_set_active(current_user, user, False),
+        "{} was deactivated: every session and token ended.",
+    ),
+    "reactivate": (lambda user: accounts.admin_set_active(current_user, user, True), "{} was reactivated."),
+}
+
+
+@admin.before_request
+def require_admin() -> Any:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403, description="This page is for administrators only.")
+    return None
+
+
+def get_or_404(model: type, ident: int, what: str) -> Any:
+    found = db.session.get(model, ident)
+    if found is None:
+        raise not_found(what)
+    return found
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@admin.get("/")
+def dashboard() -> Any:
+    return render_template(
+        "admin/dashboard.html",
+        counts=queries.admin_counts(),
+        per_day=queries.bids_per_day(30),
+        by_status=queries.auctions_by_status(),
+    )
+
+
+# --------------------------------------------------------------------------- users
+
+
+@admin.get("/users")
+def users() -> Any:
+    form = UserSearchForm(formdata=request.args)
+    result = queries.search_users(form.q.data, form.page.data or 1) if form.validate() else None
+    return render_template("admin/users.html", form=form, result=result)
+
+
+@admin.post("/users/<int:user_id>/<any(verify, unverify, deactivate, reactivate):action>")
+def user_action(user_id: int, action: str) -> Any:
+    user = get_or_404(User, user_id, "User")
+    change, message = USER_ACTIONS[action]
+    return run_action(
+        ConfirmForm(),
+        lambda: change(user),
+        message.format(user.username),
+        safe_next(request.form.get("next")) if request.form.get("next") else url_for("admin.users"),
+    )
+
+
+# --------------------------------------------------------------------------- auctions
+
+
+@admin.get("/auctions")
+def auctions() -> Any:
+    form = AuctionSearchForm(formdata=request.args)
+    result = queries.search_auctions(form.data, current_user) if form.validate() else None
+    return render_template("admin/auctions.html", form=form, result=result, categories=category_options())
+
+
+@admin.get("/auctions/<int:auction_id>")
+def auction(auction_id: int) -> Any:
+    found = queries.auction_or_404(auction_id)
+    return render_template(
+        "admin/auction.html",
+        auction=queries.auction_detail(found, current_user),
+        history=queries.bid_history(found),
+    )
+
+
+@admin.post("/auctions/<int:auction_id>/cancel")
+def cancel_auction(auction_id: int) -> Any:
+    return run_action(
+        ConfirmForm(),
+        lambda: services.cancel_auction(current_user, auction_id),
+        "The auction was cancelled; its bidders have been told.",
+        url_for("admin.auction", auction_id=auction_id),
+    )
+
+
+# --------------------------------------------------------------------------- categories
+
+
+@admin.route("/categories", methods=["GET", "POST"])
+def categories() -> Any:
+    form = CategoryPageForm()
+    form.parent_id.choices = category_choices("— none (top level) —")
+    if form.validate_on_submit():
+        try:
+            created = services.save_category(field_values(form, CATEGORY_FIELDS))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash(f"Category “{created.name}” created.", "success")
+            return redirect(url_for("admin.categories"))
+    return render_template(
+        "admin/categories.html", form=form, tree=queries.category_tree(), usage=queries.category_usage()
+    ), 400 if form.errors else 200
+
+
+@admin.route("/categories/<int:category_id>", methods=["GET", "POST"])
+def edit_category(category_id: int) -> Any:
+    category = get_or_404(Category, category_id, "Category")
+    form = CategoryPageForm(obj=category)
+    form.parent_id.choices = category_choices("— none (top level) —")
+    if form.validate_on_submit():
+        try:
+            services.save_category(field_values(form, CATEGORY_FIELDS), category)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            flash(f"Category “{category.name}” saved.", "success")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/category_edit.html", form=form, category=category), 400 if form.errors else 200
+
+
+@admin.post("/categories/<int:category_id>/delete")
+def delete_category(category_id: int) -> Any:
+    category = get_or_404(Category, category_id, "Category")
+    name = category.name
+    return run_action(
+        ConfirmForm(),
+        lambda: services.delete_category(category),
+        f"Category “{name}” deleted.",
+        url_for("admin.categories"),
+    )

@@ -1,0 +1,235 @@
+/* The auction page, live: the bid list, lowest bid, bid count, deadline and status follow the
+ * auction's room over Socket.IO (see docs/realtime.md) without a reload. The countdown reads
+ * the server's clock estimated by live.js, never the device clock alone.
+ *
+ * Events carry the auction's log seq: a (re)join sends the last seq this page has seen and
+ * applies what it missed, and any seq already seen is dropped.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("auction-live");
+  var BB = window.BidBazaar || {};
+  if (!root || !BB.serverNow) return;
+
+  var auctionId = Number(root.getAttribute("data-auction-id"));
+  var lastSeq = Number(root.getAttribute("data-last-seq")) || 0;
+  var deadline = Date.parse(root.getAttribute("data-deadline"));
+  var status = root.getAttribute("data-status");
+  var isCreator = root.hasAttribute("data-creator");
+
+  var el = {
+    lowest: document.getElementById("lowest-bid"),
+    count: document.getElementById("bid-count"),
+    countdown: document.getElementById("countdown"),
+    deadlineText: document.getElementById("deadline-text"),
+    list: document.getElementById("bid-list"),
+    noBids: document.getElementById("no-bids"),
+    closed: document.getElementById("closed-notice"),
+    closedStatus: document.getElementById("closed-status"),
+    statusPill: document.getElementById("auction-status"),
+    bidPanel: document.getElementById("bid-panel"),
+    manage: document.getElementById("manage-actions"),
+    liveState: document.getElementById("live-state"),
+    awardTemplate: document.getElementById("award-template"),
+  };
+
+  // ---- countdown --------------------------------------------------------------------------
+  function tick() {
+    if (status !== "active") {
+      el.countdown.textContent = "Closed";
+      return;
+    }
+    var left = (deadline - BB.serverNow()) / 1000;
+    el.countdown.textContent = left > 0 ? BB.formatDuration(left) : "Closing…";
+  }
+  tick();
+  window.setInterval(tick, 1000);
+
+  function setDeadline(iso) {
+    var parsed = Date.parse(iso);
+    if (isNaN(parsed)) return;
+    deadline = parsed;
+    root.setAttribute("data-deadline", iso);
+    el.deadlineText.textContent = BB.formatIst(iso, true);
+    tick();
+  }
+
+  // ---- summary and rows -------------------------------------------------------------------
+  function flash(node) {
+    node.classList.remove("flash-update");
+    void node.offsetWidth;
+    node.classList.add("flash-update");
+  }
+
+  function setSummary(lowest, count) {
+    if (lowest !== undefined) {
+      var text = lowest === null ? "No bids yet" : BB.formatInr(lowest);
+      if (el.lowest.textContent !== text) {
+        el.lowest.textContent = text;
+        flash(el.lowest);
+      }
+    }
+    if (count !== undefined) el.count.textContent = String(count);
+  }
+
+  function span(className, text) {
+    var node = document.createElement("span");
+    node.className = className;
+    node.textContent = text;
+    return node;
+  }
+
+  function setRowStatus(row, value) {
+    row.setAttribute("data-status", value);
+    var pill = row.querySelector(".bid-status");
+    if (pill) {
+      pill.textContent = value;
+      pill.className = "pill pill-" + value + " bid-status";
+    }
+    if (value !== "active") {
+      var actions = row.querySelector(".bid-actions");
+      if (actions) actions.remove();
+    }
+  }
+
+  function addBid(bid) {
+    if (!bid || el.list.querySelector('[data-bid-id="' + bid.id + '"]')) return;
+    var row = document.createElement("li");
+    row.className = "bid is-new";
+    row.setAttribute("data-bid-id", String(bid.id));
+    row.setAttribute("data-status", bid.status);
+    var main = document.createElement("div");
+    main.className = "bid-main";
+    main.appendChild(span("bid-amount", BB.formatInr(bid.amount)));
+    main.appendChild(span("bid-who", bid.bidder + (bid.username ? " · " + bid.username : "")));
+    main.appendChild(span("pill pill-" + bid.status + " bid-status", bid.status));
+    var time = document.createElement("time");
+    time.className = "bid-time";
+    time.setAttribute("datetime", bid.created_at);
+    time.textContent = BB.formatIst(bid.created_at, true).replace(/ \d{4},/, ",").replace(" IST", "");
+    main.appendChild(time);
+    row.appendChild(main);
+    if (bid.description) {
+      var text = document.createElement("p");
+      text.className = "bid-description";
+      text.textContent = bid.description;
+      row.appendChild(text);
+    }
+    if (isCreator && bid.status === "active" && el.awardTemplate) {
+      var actions = document.createElement("div");
+      actions.className = "bid-actions";
+      actions.appendChild(el.awardTemplate.content.cloneNode(true));
+      actions.querySelector('input[name="bid_id"]').value = String(bid.id);
+      row.appendChild(actions);
+    }
+    el.list.insertBefore(row, el.list.firstChild);
+    el.noBids.hidden = true;
+  }
+
+  // The creator's full view of a new bid travels in its personal room (new_bid).
+  BB.onNotification = function (note) {
+    if (!isCreator || !note || note.type !== "new_bid" || note.auction_id !== auctionId) return;
+    var bid = note.data && note.data.bid;
+    var row = bid && el.list.querySelector('[data-bid-id="' + bid.id + '"]');
+    if (!row) return;
+    row.querySelector(".bid-who").textContent = bid.bidder + " · " + bid.username;
+    if (bid.description && !row.querySelector(".bid-description")) {
+      var text = document.createElement("p");
+      text.className = "bid-description";
+      text.textContent = bid.description;
+      row.insertBefore(text, row.querySelector(".bid-actions"));
+    }
+  };
+
+  function close(newStatus, winning) {
+    status = newStatus;
+    root.setAttribute("data-status", newStatus);
+    el.statusPill.textContent = "";
+    el.statusPill.appendChild(span("pill pill-" + newStatus, newStatus));
+    el.closedStatus.textContent = newStatus;
+    el.closed.hidden = false;
+    if (el.bidPanel) el.bidPanel.hidden = true;
+    if (el.manage) el.manage.hidden = true;
+    Array.prototype.forEach.call(el.list.querySelectorAll('.bid[data-status="active"]'), function (row) {
+      var won = winning && String(winning.id) === row.getAttribute("data-bid-id");
+      setRowStatus(row, won ? "accepted" : "rejected");
+    });
+    tick();
+  }
+
+  // ---- events (live, or replayed from `missed`) -------------------------------------------
+  function apply(type, payload, seq) {
+    if (typeof seq === "number") {
+      if (seq <= lastSeq) return; // already seen (missed and live can overlap)
+      lastSeq = seq;
+      root.setAttribute("data-last-seq", String(seq));
+    }
+    switch (type) {
+      case "bid_placed":
+        addBid(payload.bid);
+        setSummary(payload.lowest_bid, payload.bid_count);
+        if (payload.deadline) setDeadline(payload.deadline);
+        break;
+      case "bid_withdrawn":
+        var row = el.list.querySelector('[data-bid-id="' + payload.bid_id + '"]');
+        if (row) setRowStatus(row, "withdrawn");
+        setSummary(payload.lowest_bid, payload.bid_count);
+        break;
+      case "auction_updated":
+      case "auction_extended":
+        if (payload.auction && payload.auction.deadline) setDeadline(payload.auction.deadline);
+        break;
+      case "auction_closed":
+      case "auction_awarded":
+      case "auction_cancelled":
+        close(payload.status, payload.winning_bid);
+        break;
+    }
+  }
+
+  if (!BB.socket) {
+    el.liveState.textContent = "Live updates unavailable: reload the page for new bids.";
+    return;
+  }
+  ["bid_placed", "bid_withdrawn", "auction_updated", "auction_closed"].forEach(function (name) {
+    BB.socket.on(name, function (payload) {
+      if (payload && payload.auction_id !== undefined && payload.auction_id !== auctionId) return;
+      if (payload && payload.auction && payload.auction.id !== auctionId) return;
+      apply(name, payload, payload && payload.seq);
+    });
+  });
+
+  function join() {
+    BB.socket.emit("join_auction", { auction_id: auctionId, since_seq: lastSeq }, function (answer) {
+      if (!answer || !answer.ok) {
+        el.liveState.textContent = "Live updates unavailable: reload the page.";
+        return;
+      }
+      if (answer.gap_too_large) {
+        window.location.reload();
+        return;
+      }
+      (answer.missed || []).forEach(function (event) {
+        apply(event.type, event.payload, event.seq);
+      });
+      var snapshot = answer.auction;
+      if (snapshot) {
+        setSummary(snapshot.lowest_bid, snapshot.bid_count);
+        if (snapshot.status !== "active" && status === "active") close(snapshot.status, snapshot.winning_bid);
+        else if (snapshot.deadline) setDeadline(snapshot.deadline);
+      }
+      root.setAttribute("data-live", "joined");
+      el.liveState.textContent = "Live: new bids appear here as they are placed.";
+      el.liveState.classList.add("is-live");
+    });
+  }
+
+  BB.socket.on("connect", join);
+  BB.socket.on("disconnect", function () {
+    root.setAttribute("data-live", "offline");
+    el.liveState.textContent = "Reconnecting…";
+    el.liveState.classList.remove("is-live");
+  });
+  if (BB.socket.connected) join();
+})();
