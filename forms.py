@@ -40,10 +40,16 @@ from wtforms.validators import (
 from errors import DomainError
 
 MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
+MAX_ID = 2**31 - 1  # INTEGER columns: a larger id is a 400, not a driver overflow
 
 
 def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    """Trim text, and refuse NUL characters (PostgreSQL text cannot store them)."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        raise ValueError("Must not contain NUL characters.")
+    return value.strip()
 
 
 class MoneyField(DecimalField):
@@ -102,7 +108,11 @@ class UTCDateTimeField(Field):
                 self.data = None
                 raise ValueError("Include a timezone, e.g. 2026-11-27T18:00:00+05:30.")
             value = value.replace(tzinfo=self.assume_timezone)
-        self.data = value.astimezone(UTC)
+        try:
+            self.data = value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+05:30
+            self.data = None
+            raise ValueError("Not a valid ISO 8601 date and time.") from None
 
 
 class IdListField(Field):
@@ -112,10 +122,14 @@ class IdListField(Field):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
-            self.data = [int(v) for v in valuelist]
+            ids = [int(v) for v in valuelist]
         except (TypeError, ValueError):
             self.data = None
             raise ValueError("Must be a list of integer ids.") from None
+        if len(ids) > 1000 or not all(1 <= i <= MAX_ID for i in ids):
+            self.data = None
+            raise ValueError(f"At most 1000 ids, each from 1 to {MAX_ID}.")
+        self.data = ids
 
 
 class NoCSRFForm(FlaskForm):
@@ -163,7 +177,7 @@ class ProfileForm(FlaskForm):
 class AuctionForm(FlaskForm):
     title = StringField("Title", [DataRequired(), Length(min=5, max=200)], filters=[strip])
     description = TextAreaField("Description", [DataRequired(), Length(min=20, max=2000)], filters=[strip])
-    category_id = IntegerField("Category", [InputRequired(), NumberRange(min=1)])
+    category_id = IntegerField("Category", [InputRequired(), NumberRange(min=1, max=MAX_ID)])
     location = StringField("Location", [DataRequired(), Length(min=5, max=100)], filters=[strip])
     budget_min = MoneyField("Minimum budget (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
     budget_max = MoneyField("Maximum budget (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
@@ -183,13 +197,13 @@ class BidForm(FlaskForm):
 
 
 class AwardForm(FlaskForm):
-    bid_id = IntegerField("Bid", [InputRequired(), NumberRange(min=1)])
+    bid_id = IntegerField("Bid", [InputRequired(), NumberRange(min=1, max=MAX_ID)])
 
 
 class CategoryForm(FlaskForm):
     name = StringField("Name", [DataRequired(), Length(max=100)], filters=[strip])
     description = TextAreaField("Description", [Optional(), Length(max=1000)], filters=[strip])
-    parent_id = IntegerField("Parent category", [Optional(), NumberRange(min=1)])
+    parent_id = IntegerField("Parent category", [Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class NotificationsReadForm(FlaskForm):
@@ -211,13 +225,13 @@ def choices(*values: str) -> list[SelectChoice]:
 class AuctionSearchForm(NoCSRFForm):
     """GET /api/auctions and the /auctions page: filters, sorting and paging."""
 
-    category = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    category = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     status = SelectField(choices=choices("", *STATUS_CHOICES), validators=[Optional()])
     location = StringField(validators=[Optional(), Length(max=100)], filters=[strip])
     q = StringField(validators=[Optional(), Length(max=200)], filters=[strip])
     min_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
     max_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
-    created_by = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    created_by = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     mine = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
     sort = SelectField(choices=choices(*SORT_CHOICES), default="created_at", validators=[Optional()])
     order = SelectField(choices=choices("asc", "desc"), default="desc", validators=[Optional()])
@@ -319,6 +333,8 @@ def parse_json_form(
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok:
             errors[name] = f"Must be {_type_name(types)}."
+        elif isinstance(value, str) and "\x00" in value:
+            errors[name] = "Must not contain NUL characters."
         elif isinstance(value, list):
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
                 errors[name] = "Must be a list of integer ids."
@@ -352,9 +368,6 @@ def parse_query(form_cls: type[FlaskForm], args: MultiDict) -> FlaskForm:
 
 
 # --------------------------------------------------------------------------- Socket.IO payloads
-
-
-MAX_ID = 2**31 - 1  # INTEGER columns: a larger id is a 400, not a driver overflow
 
 
 class JoinAuctionForm(NoCSRFForm):

@@ -39,6 +39,8 @@ from models import (
 
 AfterCommit = list[Callable[[], None]]
 
+#: How far ahead a deadline may be set: a job is needed this year, not in year 9999.
+MAX_AUCTION_LENGTH = timedelta(days=365)
 #: Fields a creator may still change once the first bid exists.
 EDITABLE_AFTER_FIRST_BID = frozenset({"deadline", "requirements"})
 PUBLIC_BID_KEYS = ("id", "auction_id", "amount", "status", "created_at", "bidder", "is_mine")
@@ -242,6 +244,8 @@ def _validate_auction_fields(data: dict[str, Any], now: datetime, current: Aucti
         errors["budget_max"] = "Must be greater than or equal to budget_min."
     if "deadline" in data and data["deadline"] <= now:
         errors["deadline"] = "Must be in the future."
+    elif "deadline" in data and data["deadline"] > now + MAX_AUCTION_LENGTH:
+        errors["deadline"] = f"Must be within {MAX_AUCTION_LENGTH.days} days."
     if errors:
         raise DomainError("VALIDATION_ERROR", "Validation failed", errors)
 

@@ -191,10 +191,20 @@ def test_the_deadline_needs_iso_8601_with_a_timezone(client, customer, bearer, d
     assert count(Auction) == 0
 
 
-def test_a_deadline_with_an_offset_is_stored_in_utc_and_rendered_with_z(client, customer, bearer):
-    response = client.post(
-        "/api/auctions", json=auction_payload(deadline="2030-06-01T17:30:00+05:30"), headers=bearer(customer)
-    )
+def test_the_deadline_must_be_within_a_year(client, customer, bearer):
+    too_far = (utcnow() + timedelta(days=366)).isoformat()
+
+    response = client.post("/api/auctions", json=auction_payload(deadline=too_far), headers=bearer(customer))
+
+    assert "deadline" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    assert count(Auction) == 0
+
+
+def test_a_deadline_with_an_offset_is_stored_in_utc_and_rendered_with_z(client, customer, bearer, time_machine):
+    time_machine.move_to(DEADLINE - timedelta(days=10), tick=False)
+    headers = bearer(customer)
+
+    response = client.post("/api/auctions", json=auction_payload(deadline="2030-06-01T17:30:00+05:30"), headers=headers)
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["auction"]["deadline"] == "2030-06-01T12:00:00.000Z"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import assert_error, auction_payload, count
 from sqlalchemy.exc import OperationalError
 
@@ -124,3 +125,53 @@ def test_health_is_503_when_the_database_is_unreachable(client, monkeypatch):
 
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+# --------------------------------------------------------------------------- hostile input: 400, never 500
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_by=99999999999999999999",
+        "category=2147483648",
+        "q=a%00b",
+        "location=%00",
+        "min_budget=1e400",
+        "page=99999999999",
+    ],
+)
+def test_an_out_of_range_or_nul_query_parameter_is_a_400(client, query):
+    assert_error(client.get(f"/api/auctions?{query}"), 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "Fix the\u0000 sink"),
+        ("requirements", "\u0000"),
+        ("category_id", 2**31),
+        ("deadline", "0001-01-01T00:00:00+05:30"),
+        ("deadline", "9999-12-31T23:59:59-05:00"),
+    ],
+)
+def test_an_out_of_range_or_nul_field_is_a_400(client, customer, bearer, field, value):
+    response = client.post("/api/auctions", json=auction_payload(**{field: value}), headers=bearer(customer))
+
+    assert field in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    assert count(Auction) == 0
+
+
+def test_a_nul_in_a_bid_description_is_a_400(client, auction, provider, bearer):
+    response = client.post(
+        f"/api/auctions/{auction.id}/bids", json={"amount": 1500, "description": "a\u0000b"}, headers=bearer(provider)
+    )
+
+    assert "description" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    assert count(Bid) == 0
+
+
+def test_an_out_of_range_bid_id_to_award_is_a_400(client, auction, customer, bearer):
+    response = client.post(f"/api/auctions/{auction.id}/award", json={"bid_id": 2**63}, headers=bearer(customer))
+
+    assert "bid_id" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
