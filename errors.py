@@ -89,6 +89,9 @@ def wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> Any:
+        # A rule said no: whatever the request changed before that must never be committed
+        # by a later hook, so the request's unit of work ends here.
+        db.session.rollback()
         if wants_json():
             return error_response(exc.code, exc.message, exc.details)
         return render_template("error.html", message=exc.message), exc.status

@@ -314,6 +314,15 @@ def test_profile_update_with_a_null_new_password_keeps_the_password(client, cust
     assert stored_hash(customer.id) == before
 
 
+def test_a_public_profile_shows_no_email(client, customer, provider, bearer):
+    response = client.get(f"/api/users/{customer.id}", headers=bearer(provider))
+
+    assert response.status_code == 200, response.get_json()
+    user = response.get_json()["user"]
+    assert user["username"] == "asha"
+    assert "email" not in user and "is_admin" not in user and "password_hash" not in user
+
+
 # --------------------------------------------------------------------------- password change
 
 
