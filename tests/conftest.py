@@ -41,6 +41,7 @@ def _schema(database_url: str) -> Iterator[None]:
         db.create_all()
     yield
     with app.app_context():
+        _empty_tables()  # auctions.winning_bid_id -> bids is circular: DROP would fail
         db.drop_all()
         db.engine.dispose()
 
