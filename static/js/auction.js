@@ -151,6 +151,7 @@
     el.closed.hidden = false;
     if (el.bidPanel) el.bidPanel.hidden = true;
     if (el.manage) el.manage.hidden = true;
+    el.liveState.hidden = true;
     Array.prototype.forEach.call(el.list.querySelectorAll('.bid[data-status="active"]'), function (row) {
       var won = winning && String(winning.id) === row.getAttribute("data-bid-id");
       setRowStatus(row, won ? "accepted" : "rejected");
