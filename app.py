@@ -171,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     import socket_events
 
     app.register_blueprint(api_routes.api, url_prefix="/api")
+    app.register_blueprint(__import__("api_docs").docs, url_prefix="/api")  # OpenAPI document + Swagger UI
     app.register_blueprint(routes.pages)
     app.register_blueprint(__import__("admin_routes").admin)  # the admin console under /admin
     socket_events.register(socketio)
