@@ -1,0 +1,244 @@
+"""What fuzzing the API against its OpenAPI document found, pinned as explicit tests, and the
+negative inputs Schemathesis alone does not send (non-object bodies, wrong JSON types).
+
+Every response here is also checked against the document: its status must be documented for
+the operation and its body must match the documented schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from conftest import PASSWORD, count
+from jsonschema import Draft202012Validator
+
+import openapi
+from models import Auction, Bid, Category, Notification, User
+
+DOCUMENT = openapi.build_document()
+OUT_OF_RANGE = openapi.MAX_ID + 1
+BODY_OPERATIONS = sorted(
+    (method, path) for path, item in DOCUMENT["paths"].items() for method, op in item.items() if "requestBody" in op
+)
+
+
+def assert_documented(method: str, path: str, response: Any) -> dict[str, Any]:
+    """The response's status is documented for the operation and its body matches the schema."""
+    responses = DOCUMENT["paths"][path][method]["responses"]
+    assert str(response.status_code) in responses, (method, path, response.status_code, response.get_data())
+    body = json.loads(response.get_data())
+    schema = responses[str(response.status_code)]["content"]["application/json"]["schema"]
+    # The refs point into the document: validate with its components at the root.
+    Draft202012Validator({**schema, "components": DOCUMENT["components"]}).validate(body)
+    return body
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"{[^}]+}", "1", path)
+
+
+@pytest.fixture
+def world(app, customer, provider, rival, admin, make_auction, make_bid) -> dict[str, Any]:
+    """Auction 1 by the customer with bid 1 by the rival; bearer headers per role."""
+    auction = make_auction(customer)
+    make_bid(rival, auction, 1800)
+    client = app.test_client()
+    headers = {}
+    for role, user in {"customer": customer, "provider": provider, "admin": admin}.items():
+        response = client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
+        headers[role] = {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+    return headers
+
+
+def snapshot() -> tuple[int, ...]:
+    return tuple(count(model) for model in (User, Auction, Bid, Category, Notification))
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("get", "/api/auctions?category=9999999999999999999", None, "category"),
+        ("get", f"/api/auctions?created_by={OUT_OF_RANGE}", None, "created_by"),
+        ("post", "/api/auctions", "category_id", "category_id"),
+        ("post", "/api/auctions/1/award", "bid_id", "bid_id"),
+        ("post", "/api/notifications/read", "ids", "ids"),
+        ("post", "/api/categories", "parent_id", "parent_id"),
+    ],
+)
+def test_an_id_beyond_integer_range_is_a_400(client, world, method, path, body, field):
+    """Fuzzing: GET /api/auctions?category=9999999999999999999 and POST /api/auctions with
+    category_id=14282082155358347264 were 500s (the driver overflowed); ids are now bounded
+    by forms.MAX_ID."""
+    payload = None
+    if body is not None:
+        example = DOCUMENT["components"]["schemas"][
+            {
+                "category_id": "AuctionCreate",
+                "bid_id": "AwardRequest",
+                "ids": "NotificationsRead",
+                "parent_id": "CategoryCreate",
+            }[body]
+        ]["examples"][0]
+        payload = {**example, body: [OUT_OF_RANGE] if body == "ids" else OUT_OF_RANGE}
+    before = snapshot()
+    role = "admin" if "categories" in path else "customer"
+    response = client.open(path, method=method, json=payload, headers=world[role])
+    template = path.split("?")[0].replace("/1/", "/{auction_id}/")
+    body_json = assert_documented(method, template, response)
+    assert response.status_code == 400 and body_json["code"] == "VALIDATION_ERROR", body_json
+    assert field in body_json["details"]
+    assert snapshot() == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app.BoundedIntConverter: an id above 2**31-1 fails the converter after Werkzeug has noted the "
+    "path's other methods, so e.g. PUT /api/auctions/2147483648 answers 405 METHOD_NOT_ALLOWED with "
+    "'Allow: OPTIONS, GET, HEAD' instead of 404 NOT_FOUND. When fixed, remove this mark and the "
+    "matching KNOWN_BUGS entry in tests/test_schemathesis.py.",
+)
+def test_an_out_of_range_id_is_a_404_for_every_method(client, world):
+    """Fuzzing: PUT /api/auctions/2147483648, POST /api/auctions/2147483648/bids and
+    DELETE /api/categories/2147483648 answered 405, undocumented for those operations."""
+    wrong = []
+    for path, item in DOCUMENT["paths"].items():
+        if "{" not in path:
+            continue
+        for method in item:
+            url = re.sub(r"{[^}]+}", str(OUT_OF_RANGE), path)
+            response = client.open(url, method=method, json={} if method != "get" else None, headers=world["admin"])
+            if response.status_code != 404 or response.get_json()["code"] != "NOT_FOUND":
+                wrong.append((method.upper(), url, response.status_code, response.headers.get("Allow")))
+    assert not wrong
+
+
+def test_put_profile_without_a_body_changes_nothing(client, world):
+    """Fuzzing: PUT /api/users/profile with no body is a 200 that changes nothing; the document
+    said the body was required. The body is now documented as optional."""
+    response = client.put("/api/users/profile", headers=world["provider"])
+    body = assert_documented("put", "/api/users/profile", response)
+    assert response.status_code == 200 and body["user"]["is_service_provider"] is True
+    assert DOCUMENT["paths"]["/api/users/profile"]["put"]["requestBody"]["required"] is False
+
+
+def test_put_category_without_a_body_changes_nothing(client, world):
+    response = client.put("/api/categories/1", headers=world["admin"])
+    assert_documented("put", "/api/categories/{category_id}", response)
+    assert response.status_code == 200
+    assert DOCUMENT["paths"]["/api/categories/{category_id}"]["put"]["requestBody"]["required"] is False
+
+
+def test_put_auction_without_a_body_is_a_400(client, world):
+    """…while an auction edit with nothing to change is refused, as documented (minProperties 1)."""
+    response = client.put("/api/auctions/1", headers=world["customer"])
+    body = assert_documented("put", "/api/auctions/{auction_id}", response)
+    assert response.status_code == 400 and body["code"] == "VALIDATION_ERROR"
+
+
+# --------------------------------------------------------------------------- what fuzzing does not send
+
+
+NON_OBJECTS = ["[]", "[1, 2]", '"text"', "42", "true", "null"]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+@pytest.mark.parametrize("raw", NON_OBJECTS)
+def test_a_json_body_that_is_not_an_object_is_a_400(client, world, method, path, raw):
+    before = snapshot()
+    response = client.open(
+        concrete(path), method=method, data=raw, content_type="application/json", headers=world["admin"]
+    )
+    body = assert_documented(method, path, response)
+    assert response.status_code == 400 and body["code"] == "VALIDATION_ERROR", body
+    assert snapshot() == before
+
+
+WRONG_TYPES = {
+    "string": [123, 1.5, True, ["x"], {"x": 1}],
+    "integer": ["1", 1.5, True, [1], {"x": 1}],
+    "number": ["12", True, [1], {"x": 1}],
+    "boolean": ["true", 1, 0, [], {}],
+    "array": ["1", 1, {"x": 1}, [True], ["1"], [1.5]],
+}
+
+
+def wrong_type_cases() -> list[Any]:
+    cases = []
+    for method, path in BODY_OPERATIONS:
+        component = DOCUMENT["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = DOCUMENT["components"]["schemas"][component.rsplit("/", 1)[-1]]
+        for field, prop in schema["properties"].items():
+            json_type = next(
+                t for t in ([prop["type"]] if isinstance(prop["type"], str) else prop["type"]) if t != "null"
+            )
+            for value in WRONG_TYPES[json_type]:
+                cases.append(
+                    pytest.param(
+                        method, path, schema["examples"][0], field, value, id=f"{method}-{path}-{field}-{value!r}"
+                    )
+                )
+    return cases
+
+
+@pytest.mark.parametrize(("method", "path", "example", "field", "value"), wrong_type_cases())
+def test_a_field_of_the_wrong_json_type_is_a_400_naming_it(client, world, method, path, example, field, value):
+    before = snapshot()
+    response = client.open(concrete(path), method=method, json={**example, field: value}, headers=world["admin"])
+    body = assert_documented(method, path, response)
+    assert response.status_code == 400 and body["code"] == "VALIDATION_ERROR", body
+    assert field in body["details"], body
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+def test_malformed_json_is_invalid_json(client, world, method, path):
+    response = client.open(
+        concrete(path), method=method, data='{"a": ', content_type="application/json", headers=world["admin"]
+    )
+    body = assert_documented(method, path, response)
+    assert response.status_code == 400 and body["code"] == "INVALID_JSON"
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+def test_a_form_encoded_body_is_415(client, world, method, path):
+    before = snapshot()
+    response = client.open(concrete(path), method=method, data={"name": "x"}, headers=world["admin"])
+    body = assert_documented(method, path, response)
+    assert response.status_code == 415 and body["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+def test_a_body_over_max_content_length_is_413(app, client, world, method, path):
+    huge = json.dumps({"x": "a" * app.config["MAX_CONTENT_LENGTH"]})
+    response = client.open(
+        concrete(path), method=method, data=huge, content_type="application/json", headers=world["admin"]
+    )
+    body = assert_documented(method, path, response)
+    assert response.status_code == 413 and body["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_the_documented_examples_are_accepted(client, world):
+    """Each request-body example in the document is valid input (Swagger UI pre-fills them)."""
+    sent = {
+        ("post", "/api/auctions"): "customer",
+        ("post", "/api/auctions/{auction_id}/bids"): "provider",
+        ("put", "/api/auctions/{auction_id}"): "customer",
+        ("post", "/api/auctions/{auction_id}/award"): "customer",
+        ("put", "/api/users/profile"): "provider",
+        ("post", "/api/categories"): "admin",
+        ("put", "/api/categories/{category_id}"): "admin",
+    }
+    for (method, path), role in sent.items():
+        op = DOCUMENT["paths"][path][method]
+        name = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        example = DOCUMENT["components"]["schemas"][name]["examples"][0]
+        response = client.open(concrete(path), method=method, json=example, headers=world[role])
+        assert_documented(method, path, response)
+        assert response.status_code in (200, 201), (method, path, response.get_json())
