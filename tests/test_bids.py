@@ -14,8 +14,9 @@ import pytest
 from conftest import assert_error, count
 from sqlalchemy import select
 
+import realtime
 import services
-from app import db
+from app import db, to_jsonable
 from errors import DomainError
 from models import Auction, AuctionEvent, Bid, IdempotencyRecord, Notification, utcnow
 
@@ -502,6 +503,29 @@ def test_the_extension_is_announced_with_the_new_deadline(client, auction, provi
         extended.payload["deadline"]
         == new_deadline.strftime("%Y-%m-%dT%H:%M:%S.") + f"{new_deadline.microsecond // 1000:03d}Z"
     )
+
+
+def test_the_live_bid_event_carries_the_extended_deadline(auction, make_bid, provider, clock, monkeypatch):
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(realtime, "publish", lambda event, payload, room: sent.append((event, payload)))
+    new_deadline = to_jsonable(auction.deadline + timedelta(seconds=60))
+    clock(-60)
+
+    make_bid(provider, auction, 1500)
+
+    frames = {event: to_jsonable(payload) for event, payload in sent}
+    assert frames["bid_placed"]["deadline"] == new_deadline
+    assert frames["auction_updated"]["auction"]["deadline"] == new_deadline
+
+
+def test_a_rejected_bid_publishes_nothing(client, auction, make_bid, provider, rival, bearer, monkeypatch):
+    make_bid(provider, auction, 1500)
+    sent: list[str] = []
+    monkeypatch.setattr(realtime, "publish", lambda event, payload, room: sent.append(event))
+
+    client.post(bid_url(auction), json=offer(1500), headers=bearer(rival))
+
+    assert sent == []
 
 
 def test_a_bid_before_the_final_window_moves_nothing(auction, make_bid, provider, clock):
