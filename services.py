@@ -503,7 +503,7 @@ def _accept_bid(
             f"Bid must be at most {max_allowed}",
             to_jsonable(
                 {
-                    "amount": str(amount),
+                    "amount": amount,
                     "lowest_bid": previous.amount if previous else None,
                     "max_allowed": max_allowed,
                     "min_decrement": decrement,
