@@ -235,7 +235,7 @@ def test_a_bid_not_a_full_decrement_below_the_lowest_is_too_high(client, auction
     details = assert_error(response, 409, "BID_TOO_HIGH")["details"]
     assert details["lowest_bid"] == 1500
     assert details["max_allowed"] == 1499
-    assert details["amount"] == 1499.01  # money is a JSON number in errors too
+    assert details["amount"] == Decimal("1499.01")  # a JSON number (a string would not parse to Decimal)
     assert db_state(auction.id) == before
 
 
