@@ -83,7 +83,8 @@ def seed_demo(
     seed_categories()
     customers = [_user(f"customer{i}", password_hash, False) for i in range(1, 6)]
     providers = [_user(f"provider{i}", password_hash, True) for i in range(1, 11)]
-    leaves = db.session.scalars(select(Category.id)).all()
+    parents = set(db.session.scalars(select(Category.parent_id).where(Category.parent_id.is_not(None))))
+    leaves = [cid for cid in db.session.scalars(select(Category.id).order_by(Category.id)) if cid not in parents]
     now = utcnow()
     for n in progress if progress is not None else range(auctions):
         budget_max = Decimal(rng.choice([1000, 1500, 2000, 3000, 5000, 8000, 12000]))
@@ -102,19 +103,22 @@ def seed_demo(
             deadline=deadline,
             scheduled_deadline=deadline,
             status=AuctionStatus.ACTIVE,
-            created_at=now - timedelta(hours=rng.randint(1, 500), seconds=n),
+            # Posted before its deadline, whether that is still ahead or already passed.
+            created_at=min(now, deadline) - timedelta(hours=rng.randint(8, 240), seconds=n),
         )
         db.session.add(auction)
         db.session.flush()
         amount = budget_max
         numbers: dict[int, int] = {}
         last_bidder = None
+        bid_time = auction.created_at
         for _ in range(rng.randint(0, 15)):
             amount -= Decimal(rng.randint(1, 50))
             if amount <= 0:
                 break
             bidder = rng.choice([p for p in providers if p is not last_bidder])
             numbers.setdefault(bidder.id, len(numbers) + 1)
+            bid_time += timedelta(minutes=rng.randint(1, 30))  # still before the deadline
             db.session.add(
                 Bid(
                     auction_id=auction.id,
@@ -123,6 +127,8 @@ def seed_demo(
                     description="Experienced team, all tools included.",
                     status=BidStatus.ACTIVE,
                     bidder_number=numbers[bidder.id],
+                    created_at=bid_time,
+                    updated_at=bid_time,
                 )
             )
             auction.bid_count += 1

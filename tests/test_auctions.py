@@ -12,7 +12,7 @@ from conftest import assert_error, auction_payload, category_id, count
 from sqlalchemy import event, select
 
 from app import db
-from models import Auction, AuctionEvent, Bid, IdempotencyRecord, Notification, utcnow
+from models import Auction, AuctionEvent, Bid, Category, IdempotencyRecord, Notification, utcnow
 
 DEADLINE = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -845,3 +845,39 @@ def test_a_cancelled_auction_cannot_be_awarded(client, auction, make_bid, provid
 
     assert_error(response, 409, "AUCTION_CLOSED")
     assert db_state(auction.id) == before
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+def test_seed_demo_builds_bid_ladders_that_obey_the_rules(app, runner):
+    result = runner.invoke(args=["seed-demo", "--auctions", "40"])
+
+    assert result.exit_code == 0, result.output
+    db.session.commit()  # a fresh snapshot
+    decrement = app.config["BID_MIN_DECREMENT"]
+    auctions = db.session.scalars(select(Auction)).all()
+    assert len(auctions) == 40
+    for auction in auctions:
+        bids = db.session.scalars(select(Bid).where(Bid.auction_id == auction.id).order_by(Bid.id)).all()
+        assert auction.created_at < auction.deadline
+        assert auction.bid_count == len(bids)
+        assert auction.lowest_bid == (bids[-1].amount if bids else None)
+        previous = None
+        for bid in bids:
+            assert auction.created_at < bid.created_at < auction.deadline
+            assert bid.user_id != auction.created_by
+            if previous is not None:
+                assert bid.amount <= previous.amount - decrement
+                assert bid.user_id != previous.user_id
+            else:
+                assert bid.amount <= auction.budget_max
+            previous = bid
+
+
+def test_seed_demo_puts_auctions_only_in_leaf_categories(runner):
+    runner.invoke(args=["seed-demo", "--auctions", "30"])
+
+    db.session.commit()  # a fresh snapshot
+    parents = set(db.session.scalars(select(Category.parent_id).where(Category.parent_id.is_not(None))))
+    assert not set(db.session.scalars(select(Auction.category_id))) & parents
