@@ -177,13 +177,26 @@ def _keyed(user: User, key: str | None, fingerprint: str, write: Callable[[], Ou
     """Run a keyed write once. A racing twin that lost the unique-key race replays the winner."""
     try:
         return write()
-    except IntegrityError:
+    except IntegrityError as exc:
         db.session.rollback()
         if key:
             replay = _replay(user, key, fingerprint)
             if replay is not None:
                 return replay
-        raise
+        raise _conflict() from exc
+
+
+def _conflict() -> DomainError:
+    """A constraint the checks above could not foresee (a concurrent change): a 409, not a 500."""
+    return DomainError("CONFLICT", "The request conflicts with a concurrent change; please retry")
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise _conflict() from exc
 
 
 # --------------------------------------------------------------------------- auctions
@@ -725,7 +738,7 @@ def save_category(data: dict[str, Any], category: Category | None = None) -> Cat
         if field in data:
             setattr(category, field, data[field])
     db.session.add(category)
-    db.session.commit()
+    _commit_or_conflict()
     return category
 
 
@@ -759,4 +772,4 @@ def delete_category(category: Category) -> None:
             {"auctions": in_use is not None, "subcategories": has_children is not None},
         )
     db.session.delete(category)
-    db.session.commit()
+    _commit_or_conflict()

@@ -881,3 +881,15 @@ def test_seed_demo_puts_auctions_only_in_leaf_categories(runner):
     db.session.commit()  # a fresh snapshot
     parents = set(db.session.scalars(select(Category.parent_id).where(Category.parent_id.is_not(None))))
     assert not set(db.session.scalars(select(Auction.category_id))) & parents
+
+
+def test_a_constraint_the_checks_did_not_foresee_is_a_409_not_a_500(client, customer, bearer, monkeypatch):
+    """E.g. the category deleted between the check and the insert: the foreign key refuses."""
+    import services
+
+    monkeypatch.setattr(services, "_validate_auction_fields", lambda *args, **kwargs: None)
+
+    response = client.post("/api/auctions", json=auction_payload(category_id=424242), headers=bearer(customer))
+
+    assert_error(response, 409, "CONFLICT")
+    assert count(Auction) == 0
