@@ -127,6 +127,7 @@ def wait_live(page: Any) -> None:
 
 
 def place_bid(page: Any, amount: str, description: str) -> float:
+    wait_live(page)  # leave the page only once its join_auction is answered (see report: socket_events race)
     page.fill("#amount", amount)
     page.fill("#description", description)
     started = time.monotonic()
@@ -175,6 +176,7 @@ def test_register_log_in_and_post_an_auction_through_the_forms(open_page: Callab
     expect(page.locator(".flash-success")).to_contain_text("Your job is posted")
     expect(page.locator("h1")).to_have_text("Fix the kitchen tap")
     expect(page.locator("#deadline-text")).to_contain_text(deadline.strftime("%d %b %Y, %H:%M"))
+    wait_live(page)
 
 
 # --------------------------------------------------------------------------- live bidding
@@ -237,6 +239,7 @@ def test_bids_appear_live_for_the_customer_and_the_outbid_provider_is_told(
     # The customer awards Meena's bid from the live list: everyone's page closes.
     customer.locator(".bid", has_text="meena_p").get_by_role("button", name="Award this bid").click()
     expect(customer.locator(".flash-success")).to_contain_text("Awarded")
+    wait_live(customer)
     expect(phone.locator("#closed-notice")).to_be_visible(timeout=LIVE_WITHIN_MS)
     expect(phone.locator("#countdown")).to_have_text("Closed")
     expect(ravi.locator("#bid-panel")).to_be_hidden()
@@ -269,6 +272,8 @@ def test_home_and_auction_list_on_a_desktop_and_a_phone(
     phone = open_page(viewport=PHONE)
     for path in ("/", "/auctions", "/login", "/register", f"/auctions/{movers.id}"):
         phone.goto(path)
+        if path.startswith("/auctions/"):
+            wait_live(phone)
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     phone.goto("/")
     screenshot(phone, "home-360")

@@ -93,6 +93,15 @@ def test_non_admin_posts_to_admin_actions_get_403_and_change_nothing(
     assert count(Category, Category.name == "Gardening") == 0
 
 
+POST_FORM = re.compile(r'<form method="post".*?</form>', re.DOTALL)
+
+
+def assert_every_post_form_has_a_token(body: str, path: str) -> None:
+    forms = POST_FORM.findall(body)
+    assert forms, path  # at least the header's logout form
+    assert all('name="csrf_token"' in form for form in forms), path
+
+
 def test_admin_pages_render_with_charts_and_without_inline_style_or_script(
     client: Any, admin_token: str, auction: Auction, provider: User, make_bid: Any
 ) -> None:
@@ -103,6 +112,7 @@ def test_admin_pages_render_with_charts_and_without_inline_style_or_script(
         body = html(response)
         assert " style=" not in body, path
         assert not re.search(r"<script(?![^>]*\bsrc=)", body), path
+        assert_every_post_form_has_a_token(body, path)
     dashboard = html(client.get("/admin/"))
     assert 'id="bids-per-day"' in dashboard and 'id="auctions-by-status"' in dashboard
     assert dashboard.count('<rect class="bar"') == 30  # one bar per day
@@ -441,4 +451,5 @@ def test_every_public_page_is_free_of_inline_style_and_script(
     for path in [*paths, "/auctions/new", "/notifications", "/profile"]:
         body = html(client.get(path))
         assert " style=" not in body, path
+        assert_every_post_form_has_a_token(body, path)
         assert 'src="/static/' in body, path
