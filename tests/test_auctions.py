@@ -705,9 +705,10 @@ def test_a_cancelled_auction_cannot_be_edited(client, auction, customer, bearer)
 
 
 def test_editing_an_unknown_auction_is_404(client, customer, bearer):
-    assert_error(
-        client.put("/api/auctions/424242", json={"title": "Changed title"}, headers=bearer(customer)), 404, "NOT_FOUND"
-    )
+    response = client.put("/api/auctions/424242", json={"title": "Changed title"}, headers=bearer(customer))
+
+    assert_error(response, 404, "NOT_FOUND")
+    assert count(AuctionEvent) == 0
 
 
 # --------------------------------------------------------------------------- cancel

@@ -217,7 +217,10 @@ def test_a_non_admin_cannot_edit_a_category(client, provider, bearer):
 
 
 def test_editing_an_unknown_category_is_404(client, admin, bearer):
+    before = categories_state()
+
     assert_error(client.put("/api/categories/424242", json={"name": "Pipes"}, headers=bearer(admin)), 404, "NOT_FOUND")
+    assert categories_state() == before
 
 
 # --------------------------------------------------------------------------- deleting
@@ -260,4 +263,7 @@ def test_a_non_admin_cannot_delete_a_category(client, customer, bearer):
 
 
 def test_deleting_an_unknown_category_is_404(client, admin, bearer):
+    before = categories_state()
+
     assert_error(client.delete("/api/categories/424242", headers=bearer(admin)), 404, "NOT_FOUND")
+    assert categories_state() == before

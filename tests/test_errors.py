@@ -175,3 +175,4 @@ def test_an_out_of_range_bid_id_to_award_is_a_400(client, auction, customer, bea
     response = client.post(f"/api/auctions/{auction.id}/award", json={"bid_id": 2**63}, headers=bearer(customer))
 
     assert "bid_id" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    assert count(Auction, Auction.status == "active") == 1
