@@ -683,6 +683,20 @@ def test_a_retried_bid_returns_the_first_answer_and_creates_nothing(client, auct
     assert db_state(auction.id) == before
 
 
+def test_a_retry_after_the_auction_closed_still_gets_the_first_answer(client, auction, provider, bearer, clock):
+    clock(-3600)
+    headers = {**bearer(provider), "Idempotency-Key": "bid-late-retry"}
+    first = client.post(bid_url(auction), json=offer(1500), headers=headers)
+    clock(1)
+    services.close_if_expired(auction.id)
+
+    retry = client.post(bid_url(auction), json=offer(1500), headers=headers)
+
+    assert retry.status_code == 201
+    assert retry.get_data() == first.get_data()
+    assert count(Bid) == 1
+
+
 def test_a_key_reused_for_a_different_bid_is_a_conflict(client, auction, provider, bearer):
     headers = {**bearer(provider), "Idempotency-Key": "bid-7f3a"}
     client.post(bid_url(auction), json=offer(1500), headers=headers)
