@@ -38,7 +38,7 @@ from models import User, utcnow
 pages = Blueprint("pages", __name__)
 
 #: Codes whose `details` map a form field to its message.
-FIELD_ERROR_CODES = frozenset({"VALIDATION_ERROR", "USERNAME_TAKEN", "EMAIL_TAKEN", "AUCTION_LOCKED"})
+FIELD_ERROR_CODES = frozenset({"VALIDATION_ERROR", "USERNAME_TAKEN", "EMAIL_TAKEN", "AUCTION_LOCKED", "CONFLICT"})
 BID_FIELDS = ("amount", "description", "estimated_duration", "notes")
 PROFILE_FIELDS = ("email", "is_service_provider", "current_password", "new_password")
 

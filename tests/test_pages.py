@@ -258,6 +258,10 @@ def test_a_category_form_error_stands_next_to_its_field(client: Any, admin_token
     response = post(client, "/admin/categories", admin_token, name="", parent_id="")
     assert response.status_code == 400
     assert 'id="name-error"' in html(response)
+    response = post(client, "/admin/categories", admin_token, name="plumbing", parent_id=category_id("Home Repair"))
+    assert response.status_code == 400
+    assert 'id="name-error">Already used here.' in html(response)
+    assert count(Category, Category.name == "plumbing") == 0
 
 
 # --------------------------------------------------------------------------- pages for everyone
