@@ -12,6 +12,7 @@ tests/test_openapi.py keeps the paths in step with app.url_map.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -63,12 +64,8 @@ def _number(value: Any) -> int | float:
     return value
 
 
-_max_length = getattr(services, "MAX_AUCTION_LENGTH", None)
-DEADLINE_LIMIT = f", at most {_max_length.days} days ahead" if _max_length else ""
-
-
 def example_deadline() -> str:
-    """A deadline a week from now (examples must stay valid as time passes)."""
+    """A deadline a week from now, in India time (examples must stay valid as time passes)."""
     moment = (utcnow() + timedelta(days=7)).astimezone(timezone(timedelta(hours=5, minutes=30)))
     return moment.replace(microsecond=0, second=0, minute=0).isoformat()
 
@@ -386,7 +383,8 @@ def component_schemas() -> dict[str, Schema]:
         "AuctionCreate": form_body(
             forms.AuctionForm,
             description="`budget_max` must be at least `budget_min`; `deadline` carries a timezone and lies in the "
-            f"future{DEADLINE_LIMIT}; `category_id` must exist. Honours `Idempotency-Key`.",
+            f"future, at most {services.MAX_AUCTION_LENGTH.days} days ahead; `category_id` must exist. "
+            "Honours `Idempotency-Key`.",
             example={
                 "title": "Weekly cleaning, 3BHK",
                 "description": "Weekly cleaning for a 3-bedroom flat in Andheri West, own supplies.",
@@ -426,12 +424,18 @@ def component_schemas() -> dict[str, Schema]:
 # --------------------------------------------------------------------------- responses
 
 
+# --------------------------------------------------------------------------- responses
+
+
 def json_content(schema: Schema) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def ok(description: str, properties: dict[str, Schema], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"description": description, "content": json_content(obj(properties, optional))}
+COUNT: Schema = {"type": "integer", "minimum": 0}
+
+
+def page_of(name: str, item: str, **extra: Schema) -> dict[str, Schema]:
+    return {name: {"type": "array", "items": ref(item)}, "pagination": ref("Pagination"), **extra}
 
 
 ERROR_DESCRIPTIONS = {
@@ -449,62 +453,20 @@ ERROR_DESCRIPTIONS = {
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}}
 
 
-def error(status: int, *codes: str) -> dict[str, Any]:
-    """An error response whose `code` is one of `codes` (each must belong to this status)."""
-    for code in codes:
-        assert STATUS_BY_CODE[code] == status, (code, status)
-    schema = {"allOf": [ref("Error"), {"properties": {"code": {"enum": list(codes)}}}]}
+def error(status: int, codes: list[str]) -> dict[str, Any]:
+    """An error response whose `code` is one of `codes`."""
+    schema = {"allOf": [ref("Error"), {"properties": {"code": {"enum": codes}}}]}
     response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status], "content": json_content(schema)}
     if status in (429, 503):
         response["headers"] = RETRY_AFTER
     return response
 
 
-def responses(success: dict[str, dict[str, Any]], *, errors: dict[int, tuple[str, ...]]) -> dict[str, Any]:
-    """Success responses, the operation's errors, and those every /api request can meet."""
-    result: dict[str, Any] = dict(success)
-    every = {
-        401: ("AUTH_REQUIRED",),  # a dead bearer token is refused even on public endpoints
-        500: ("INTERNAL_ERROR",),
-        503: ("SERVICE_UNAVAILABLE",),
-    }
-    merged: dict[int, tuple[str, ...]] = dict(errors)
-    for status, codes in every.items():
-        merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
-    for status in sorted(merged):
-        result[str(status)] = error(status, *merged[status])
-    return result
-
-
-# Error sets shared by many operations.
-JSON_BODY = {400: ("VALIDATION_ERROR", "INVALID_JSON"), 413: ("PAYLOAD_TOO_LARGE",), 415: ("UNSUPPORTED_MEDIA_TYPE",)}
-NO_BODY_WRITE = {415: ("UNSUPPORTED_MEDIA_TYPE",)}
-QUERY = {400: ("VALIDATION_ERROR",)}
-CSRF = ("CSRF_FAILED",)
-
+# Who may call an operation, as OpenAPI security requirements ({} = anonymous is fine).
+ANONYMOUS = [{}]
 PUBLIC = [{}, {"bearerAuth": []}, {"cookieSession": []}]
 LOGGED_IN_READ = [{"bearerAuth": []}, {"cookieSession": []}]
 LOGGED_IN_WRITE = [{"bearerAuth": []}, {"cookieSession": [], "csrfToken": []}]
-ANONYMOUS = [{}]
-
-
-def merge(*error_sets: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
-    merged: dict[int, tuple[str, ...]] = {}
-    for error_set in error_sets:
-        for status, codes in error_set.items():
-            merged[status] = tuple(dict.fromkeys(merged.get(status, ()) + codes))
-    return merged
-
-
-def path_id(name: str, what: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": f"The {what}'s id.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]},
-    }
-
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -516,504 +478,268 @@ IDEMPOTENCY_KEY = {
 }
 
 
-def body(component: str, *, required: bool = True) -> dict[str, Any]:
-    """A JSON request body; an optional one may be left out (an empty change changes nothing)."""
-    return {"required": required, "content": json_content(ref(component))}
+def path_parameter(name: str) -> dict[str, Any]:
+    what = name.removesuffix("_id")
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The {what}'s id.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]},
+    }
 
 
 def operation(
+    method: str,
+    path: str,
     endpoint: str,
     tag: str,
     summary: str,
-    resp: dict[str, Any],
+    answer: tuple[int, str, dict[str, Schema]] | dict[str, Any],
     *,
-    security: list[dict[str, list[str]]],
-    parameters: list[dict[str, Any]] | None = None,
-    request_body: dict[str, Any] | None = None,
+    auth: str = "login",
+    body: str | None = None,
+    body_required: bool = True,
+    query: list[dict[str, Any]] | None = None,
+    codes: tuple[str, ...] = (),
+    idempotent: bool = False,
+    optional: tuple[str, ...] = (),
     description: str = "",
-) -> dict[str, Any]:
+) -> tuple[str, str, dict[str, Any]]:
+    """One operation; the errors every request of its kind can meet are added here, once.
+
+    auth: "none" (login/register), "public" (anyone; a token is optional) or "login".
+    answer: (status, description, properties of the closed JSON object, all present except
+    `optional`), or ready responses.
+    codes: the operation's own error codes; each lands under its status from errors.py.
+    """
+    writes = method != "get"
+    found: list[str] = ["AUTH_REQUIRED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]  # a dead token is a 401 anywhere
+    if writes:
+        found.append("UNSUPPORTED_MEDIA_TYPE")
+        if auth == "login":
+            found.append("CSRF_FAILED")
+    if body:
+        found += ["VALIDATION_ERROR", "INVALID_JSON", "PAYLOAD_TOO_LARGE"]
+    if query:
+        found.append("VALIDATION_ERROR")
+    names = re.findall(r"{(\w+)}", path)
+    if names:
+        found.append("NOT_FOUND")
+    by_status: dict[int, list[str]] = {}
+    for code in dict.fromkeys([*codes, *found]):
+        by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
+
+    if isinstance(answer, tuple):
+        status, summary_of_answer, properties = answer
+        responses: dict[str, Any] = {
+            str(status): {"description": summary_of_answer, "content": json_content(obj(properties, optional))}
+        }
+    else:
+        responses = dict(answer)
+    for status in sorted(by_status):
+        responses.setdefault(str(status), error(status, by_status[status]))
+
     op: dict[str, Any] = {"operationId": endpoint, "tags": [tag], "summary": summary}
     if description:
         op["description"] = description
+    parameters = [path_parameter(name) for name in names] + (query or []) + ([IDEMPOTENCY_KEY] if idempotent else [])
     if parameters:
         op["parameters"] = parameters
-    if request_body:
-        op["requestBody"] = request_body
-    op["security"] = security
-    op["responses"] = resp
-    return op
+    if body:
+        op["requestBody"] = {"required": body_required, "content": json_content(ref(body))}
+    if auth == "login":
+        op["security"] = LOGGED_IN_WRITE if writes else LOGGED_IN_READ
+    else:
+        op["security"] = ANONYMOUS if auth == "none" else PUBLIC
+    op["responses"] = responses
+    return path, method, op
+
+
+def page_query(*extra: str) -> list[dict[str, Any]]:
+    return query_parameters(forms.PageForm, ("page", "per_page", *extra))
 
 
 # --------------------------------------------------------------------------- paths
 
 
-def auth_paths() -> dict[str, Any]:
-    user_private = ref("UserPrivate")
-    return {
-        "/api/auth/register": {
-            "post": operation(
-                "register",
-                "auth",
-                "Create an account",
-                responses(
-                    {"201": ok("Registered", {"message": MESSAGE, "user": user_private})},
-                    errors=merge(JSON_BODY, {409: ("USERNAME_TAKEN", "EMAIL_TAKEN")}),
-                ),
-                security=ANONYMOUS,
-                request_body=body("RegisterRequest"),
-            )
-        },
-        "/api/auth/login": {
-            "post": operation(
-                "login",
-                "auth",
-                "Log in: a session cookie for browsers and a bearer token for everyone else",
-                responses(
-                    {"200": ok("Logged in", {"message": MESSAGE, "user": user_private, **CREDENTIALS})},
-                    errors=merge(JSON_BODY, {401: ("INVALID_CREDENTIALS",), 429: ("RATE_LIMITED",)}),
-                ),
-                security=ANONYMOUS,
-                request_body=body("LoginRequest"),
-                description="Unknown user, wrong password and deactivated account get the same 401.",
-            )
-        },
-        "/api/auth/logout": {
-            "post": operation(
-                "logout",
-                "auth",
-                "End this session, or revoke this bearer token",
-                responses({"200": ok("Logged out", {"message": MESSAGE})}, errors=merge(NO_BODY_WRITE, {403: CSRF})),
-                security=LOGGED_IN_WRITE,
-            )
-        },
-        "/api/auth/csrf": {
-            "get": operation(
-                "csrf_token",
-                "auth",
-                "A CSRF token for cookie-session writes",
-                responses({"200": ok("The token", {"csrf_token": {"type": "string"}})}, errors={}),
-                security=PUBLIC,
-            )
-        },
-    }
-
-
-def user_paths() -> dict[str, Any]:
-    return {
-        "/api/users/profile": {
-            "get": operation(
-                "get_profile",
-                "users",
-                "The current user's profile",
-                responses({"200": ok("The profile", {"user": ref("Profile")})}, errors={}),
-                security=LOGGED_IN_READ,
-            ),
-            "put": operation(
-                "update_profile",
-                "users",
-                "Change email, provider status or password",
-                responses(
-                    {
-                        "200": ok(
-                            "Updated; a password change also returns fresh credentials",
-                            {"message": MESSAGE, "user": ref("Profile"), **CREDENTIALS},
-                            optional=tuple(CREDENTIALS),
-                        )
-                    },
-                    errors=merge(JSON_BODY, {403: CSRF, 409: ("EMAIL_TAKEN",)}),
-                ),
-                security=LOGGED_IN_WRITE,
-                request_body=body("ProfileUpdate", required=False),
-            ),
-        },
-        "/api/users/{user_id}": {
-            "get": operation(
-                "public_profile",
-                "users",
-                "A user's public profile (no email)",
-                responses({"200": ok("The profile", {"user": ref("PublicProfile")})}, errors={404: ("NOT_FOUND",)}),
-                security=PUBLIC,
-                parameters=[path_id("user_id", "user")],
-            )
-        },
-    }
-
-
-def auction_paths() -> dict[str, Any]:
-    auction_id = path_id("auction_id", "auction")
-    closed_or_locked = {409: ("AUCTION_CLOSED",)}
-    return {
-        "/api/auctions": {
-            "get": operation(
-                "list_auctions",
-                "auctions",
-                "Search auctions",
-                responses(
-                    {
-                        "200": ok(
-                            "A page of auctions",
-                            {"auctions": {"type": "array", "items": ref("Auction")}, "pagination": ref("Pagination")},
-                        )
-                    },
-                    errors=QUERY,
-                ),
-                security=PUBLIC,
-                parameters=query_parameters(forms.AuctionSearchForm),
-                description="`category` includes its subcategories; `location` and `q` match case-insensitive "
-                "substrings; `min_budget`/`max_budget` select budgets overlapping that range; `mine=true` needs a "
-                "login (401 otherwise); `per_page` above 100 is clamped to 100.",
-            ),
-            "post": operation(
-                "create_auction",
-                "auctions",
-                "Post a job for providers to bid on",
-                responses(
-                    {
-                        "201": ok(
-                            "Created (or the replay of a keyed retry)", {"message": MESSAGE, "auction": ref("Auction")}
-                        )
-                    },
-                    errors=merge(JSON_BODY, {403: CSRF, 409: ("CONFLICT",)}),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[IDEMPOTENCY_KEY],
-                request_body=body("AuctionCreate"),
-            ),
-        },
-        "/api/auctions/{auction_id}": {
-            "get": operation(
-                "get_auction",
-                "auctions",
-                "An auction with its latest bids",
-                responses({"200": ok("The auction", {"auction": ref("AuctionDetail")})}, errors={404: ("NOT_FOUND",)}),
-                security=PUBLIC,
-                parameters=[auction_id],
-            ),
-            "put": operation(
-                "update_auction",
-                "auctions",
-                "Edit an active auction (its creator)",
-                responses(
-                    {"200": ok("Updated", {"message": MESSAGE, "auction": ref("Auction")})},
-                    errors=merge(
-                        JSON_BODY,
-                        {403: ("FORBIDDEN", *CSRF), 404: ("NOT_FOUND",), 409: ("AUCTION_CLOSED", "AUCTION_LOCKED")},
-                    ),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[auction_id],
-                request_body=body("AuctionUpdate"),
-            ),
-        },
-        "/api/auctions/{auction_id}/cancel": {
-            "post": operation(
-                "cancel_auction",
-                "auctions",
-                "Cancel an active auction (its creator or an admin)",
-                responses(
-                    {"200": ok("Cancelled", {"message": MESSAGE, "auction": ref("Auction")})},
-                    errors=merge(NO_BODY_WRITE, {403: ("FORBIDDEN", *CSRF), 404: ("NOT_FOUND",)}, closed_or_locked),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[auction_id],
-            )
-        },
-        "/api/auctions/{auction_id}/award": {
-            "post": operation(
-                "award_auction",
-                "auctions",
-                "Pick the winning bid (the creator, while active)",
-                responses(
-                    {"200": ok("Completed", {"message": MESSAGE, "auction": ref("AuctionDetail")})},
-                    errors=merge(
-                        JSON_BODY,
-                        {403: ("FORBIDDEN", *CSRF), 404: ("NOT_FOUND",), 409: ("AUCTION_CLOSED", "CONFLICT")},
-                    ),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[auction_id],
-                request_body=body("AwardRequest"),
-            )
-        },
-    }
-
-
-def page_parameters(*extra: str) -> list[dict[str, Any]]:
-    return query_parameters(forms.PageForm, ("page", "per_page", *extra))
-
-
-def bid_paths() -> dict[str, Any]:
-    auction_id = path_id("auction_id", "auction")
-    placed = {
-        "message": MESSAGE,
+def operations() -> list[tuple[str, str, dict[str, Any]]]:
+    message = {"message": MESSAGE}
+    bid_placed = {
+        **message,
         "bid": ref("BidFull"),
         "auction": obj(
             {"id": ID, "lowest_bid": nullable(MONEY), "bid_count": {"type": "integer"}, "deadline": TIMESTAMP}
         ),
     }
-    return {
-        "/api/auctions/{auction_id}/bids": {
-            "get": operation(
-                "list_bids",
-                "bids",
-                "An auction's bids, newest first",
-                responses(
-                    {
-                        "200": ok(
-                            "A page of bids",
-                            {"bids": {"type": "array", "items": ref("Bid")}, "pagination": ref("Pagination")},
-                        )
-                    },
-                    errors=merge(QUERY, {404: ("NOT_FOUND",)}),
-                ),
-                security=PUBLIC,
-                parameters=[auction_id, *page_parameters()],
-                description="The creator and admins see every field; a bidder its own bids in full; everyone "
-                "else amount, status, time and a pseudonym.",
-            ),
-            "post": operation(
-                "place_bid",
-                "bids",
-                "Offer to do the job for a lower price (service providers)",
-                responses(
-                    {"201": ok("Accepted (or the replay of a keyed retry)", placed)},
-                    errors=merge(
-                        JSON_BODY,
-                        {
-                            403: ("NOT_A_PROVIDER", "PROVIDER_NOT_VERIFIED", "SELF_BID", *CSRF),
-                            404: ("NOT_FOUND",),
-                            409: ("AUCTION_CLOSED", "ALREADY_LOWEST", "BID_TOO_HIGH", "CONFLICT"),
-                        },
-                    ),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[auction_id, IDEMPOTENCY_KEY],
-                request_body=body("BidCreate"),
-                description="BID_TOO_HIGH carries `lowest_bid`, `max_allowed` and `min_decrement` in `details`.",
-            ),
-        },
-        "/api/auctions/{auction_id}/bids/{bid_id}": {
-            "delete": operation(
-                "withdraw_bid",
-                "bids",
-                "Withdraw your active bid while the auction is active",
-                responses(
-                    {
-                        "200": ok(
-                            "Withdrawn (the bid is kept with status withdrawn)",
-                            {"message": MESSAGE, "bid": ref("BidFull")},
-                        )
-                    },
-                    errors=merge(
-                        NO_BODY_WRITE,
-                        {403: ("FORBIDDEN", *CSRF), 404: ("NOT_FOUND",), 409: ("AUCTION_CLOSED", "CONFLICT")},
-                    ),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[auction_id, path_id("bid_id", "bid")],
-            )
-        },
-    }
-
-
-def event_paths() -> dict[str, Any]:
-    auction_id = path_id("auction_id", "auction")
-    return {
-        "/api/auctions/{auction_id}/events": {
-            "get": operation(
-                "list_events",
-                "events",
-                "The auction's audit timeline, oldest first",
-                responses(
-                    {
-                        "200": ok(
-                            "A page of events",
-                            {
-                                "events": {"type": "array", "items": ref("AuctionEvent")},
-                                "pagination": ref("Pagination"),
-                            },
-                        )
-                    },
-                    errors=merge(QUERY, {404: ("NOT_FOUND",)}),
-                ),
-                security=PUBLIC,
-                parameters=[auction_id, *page_parameters()],
-            )
-        },
-        "/api/auctions/{auction_id}/events/verify": {
-            "get": operation(
-                "verify_events",
-                "events",
-                "Recompute the event log's hash chain",
-                responses(
-                    {
-                        "200": ok(
-                            "`broken_seq` is the first event whose hash does not match",
-                            {
-                                "valid": {"type": "boolean"},
-                                "events": {"type": "integer", "minimum": 0},
-                                "broken_seq": {"type": "integer"},
-                            },
-                            optional=("broken_seq",),
-                        )
-                    },
-                    errors={404: ("NOT_FOUND",)},
-                ),
-                security=PUBLIC,
-                parameters=[auction_id],
-            )
-        },
-    }
-
-
-def notification_paths() -> dict[str, Any]:
-    unread = {"unread_count": {"type": "integer", "minimum": 0}}
-    return {
-        "/api/notifications": {
-            "get": operation(
-                "list_notifications",
-                "notifications",
-                "Your notifications, newest first",
-                responses(
-                    {
-                        "200": ok(
-                            "A page of notifications",
-                            {
-                                "notifications": {"type": "array", "items": ref("Notification")},
-                                "pagination": ref("Pagination"),
-                                **unread,
-                            },
-                        )
-                    },
-                    errors=QUERY,
-                ),
-                security=LOGGED_IN_READ,
-                parameters=page_parameters("unread_only"),
-            )
-        },
-        "/api/notifications/read": {
-            "post": operation(
-                "read_notifications",
-                "notifications",
-                "Mark notifications read",
-                responses(
-                    {"200": ok("How many were marked", {"marked": {"type": "integer", "minimum": 0}, **unread})},
-                    errors=merge(JSON_BODY, {403: CSRF}),
-                ),
-                security=LOGGED_IN_WRITE,
-                request_body=body("NotificationsRead"),
-            )
-        },
-    }
-
-
-def category_paths() -> dict[str, Any]:
-    category_id = path_id("category_id", "category")
-    saved = {"message": MESSAGE, "category": ref("Category")}
-    admin = {403: ("FORBIDDEN", *CSRF)}
-    name_taken = {409: ("CONFLICT",)}  # a sibling already has this name (case-insensitively)
-    return {
-        "/api/categories": {
-            "get": operation(
-                "list_categories",
-                "categories",
-                "The category tree (or a flat list with flat=true)",
-                responses(
-                    {
-                        "200": ok(
-                            "The categories, by name",
-                            {
-                                "categories": {
-                                    "anyOf": [
-                                        {"type": "array", "items": ref("CategoryNode")},
-                                        {"type": "array", "items": ref("Category")},
-                                    ]
-                                }
-                            },
-                        )
-                    },
-                    errors=QUERY,
-                ),
-                security=PUBLIC,
-                parameters=query_parameters(forms.PageForm, ("flat",)),
-            ),
-            "post": operation(
-                "create_category",
-                "categories",
-                "Create a category (admins)",
-                responses({"201": ok("Created", saved)}, errors=merge(JSON_BODY, admin, name_taken)),
-                security=LOGGED_IN_WRITE,
-                request_body=body("CategoryCreate"),
-            ),
-        },
-        "/api/categories/{category_id}": {
-            "put": operation(
-                "update_category",
-                "categories",
-                "Rename or move a category (admins)",
-                responses(
-                    {"200": ok("Updated", saved)}, errors=merge(JSON_BODY, admin, name_taken, {404: ("NOT_FOUND",)})
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[category_id],
-                request_body=body("CategoryUpdate", required=False),
-            ),
-            "delete": operation(
-                "delete_category",
-                "categories",
-                "Delete an unused category (admins)",
-                responses(
-                    {"200": ok("Deleted", {"message": MESSAGE})},
-                    errors=merge(NO_BODY_WRITE, admin, {404: ("NOT_FOUND",), 409: ("CONFLICT",)}),
-                ),
-                security=LOGGED_IN_WRITE,
-                parameters=[category_id],
-                description="Refused with 409 CONFLICT while auctions or subcategories use it.",
-            ),
-        },
-    }
-
-
-def meta_paths() -> dict[str, Any]:
     health_ok = obj({"status": {"const": "ok"}, "database": {"const": "ok"}})
     health_down = obj({"status": {"const": "unavailable"}, "database": {"const": "unreachable"}})
-    health = responses({"200": {"description": "Up", "content": json_content(health_ok)}}, errors={})
-    health["503"] = {
-        "description": ERROR_DESCRIPTIONS[503],
-        "content": json_content({"anyOf": [health_down, ref("Error")]}),
-    }
-    return {
-        "/api/health": {"get": operation("health", "meta", "Liveness and database check", health, security=PUBLIC)},
-        "/api/openapi.json": {
-            "get": operation(
-                "openapi_document",
-                "meta",
-                "This document",
-                responses(
-                    {
-                        "200": {
-                            "description": "OpenAPI 3.1",
-                            "content": json_content({"type": "object", "required": ["openapi", "paths"]}),
-                        }
-                    },
-                    errors={},
-                ),
-                security=PUBLIC,
-            )
-        },
-        "/api/docs": {
-            "get": operation(
-                "api_docs",
-                "meta",
-                "Interactive documentation (Swagger UI, served offline)",
-                responses(
-                    {"200": {"description": "An HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}},
-                    errors={},
-                ),
-                security=PUBLIC,
-            )
-        },
-    }
+    return [
+        # auth
+        operation(
+            "post", "/api/auth/register", "register", "auth", "Create an account",
+            (201, "Registered", {**message, "user": ref("UserPrivate")}),
+            auth="none", body="RegisterRequest", codes=("USERNAME_TAKEN", "EMAIL_TAKEN"),
+        ),
+        operation(
+            "post", "/api/auth/login", "login", "auth",
+            "Log in: a session cookie for browsers and a bearer token for everyone else",
+            (200, "Logged in", {**message, "user": ref("UserPrivate"), **CREDENTIALS}),
+            auth="none", body="LoginRequest", codes=("INVALID_CREDENTIALS", "RATE_LIMITED"),
+            description="Unknown user, wrong password and deactivated account get the same 401.",
+        ),
+        operation(
+            "post", "/api/auth/logout", "logout", "auth", "End this session, or revoke this bearer token",
+            (200, "Logged out", message),
+        ),
+        operation(
+            "get", "/api/auth/csrf", "csrf_token", "auth", "A CSRF token for cookie-session writes",
+            (200, "The token", {"csrf_token": {"type": "string"}}), auth="public",
+        ),
+        # users
+        operation(
+            "get", "/api/users/profile", "get_profile", "users", "The current user's profile",
+            (200, "The profile", {"user": ref("Profile")}),
+        ),
+        operation(
+            "put", "/api/users/profile", "update_profile", "users", "Change email, provider status or password",
+            (200, "Updated; a password change also returns fresh credentials",
+             {**message, "user": ref("Profile"), **CREDENTIALS}),
+            body="ProfileUpdate", body_required=False, codes=("EMAIL_TAKEN",), optional=tuple(CREDENTIALS),
+        ),
+        operation(
+            "get", "/api/users/{user_id}", "public_profile", "users", "A user's public profile (no email)",
+            (200, "The profile", {"user": ref("PublicProfile")}), auth="public",
+        ),
+        # auctions
+        operation(
+            "get", "/api/auctions", "list_auctions", "auctions", "Search auctions",
+            (200, "A page of auctions", page_of("auctions", "Auction")),
+            auth="public", query=query_parameters(forms.AuctionSearchForm),
+            description="`category` includes its subcategories; `location` and `q` match case-insensitive "
+            "substrings; `min_budget`/`max_budget` select budgets overlapping that range; `mine=true` needs a "
+            "login (401 otherwise); `per_page` above 100 is clamped to 100.",
+        ),
+        operation(
+            "post", "/api/auctions", "create_auction", "auctions", "Post a job for providers to bid on",
+            (201, "Created (or the replay of a keyed retry)", {**message, "auction": ref("Auction")}),
+            body="AuctionCreate", idempotent=True, codes=("CONFLICT",),
+        ),
+        operation(
+            "get", "/api/auctions/{auction_id}", "get_auction", "auctions", "An auction with its latest bids",
+            (200, "The auction", {"auction": ref("AuctionDetail")}), auth="public",
+        ),
+        operation(
+            "put", "/api/auctions/{auction_id}", "update_auction", "auctions", "Edit an active auction (its creator)",
+            (200, "Updated", {**message, "auction": ref("Auction")}),
+            body="AuctionUpdate", codes=("FORBIDDEN", "AUCTION_CLOSED", "AUCTION_LOCKED"),
+        ),
+        operation(
+            "post", "/api/auctions/{auction_id}/cancel", "cancel_auction", "auctions",
+            "Cancel an active auction (its creator or an admin)",
+            (200, "Cancelled", {**message, "auction": ref("Auction")}), codes=("FORBIDDEN", "AUCTION_CLOSED"),
+        ),
+        operation(
+            "post", "/api/auctions/{auction_id}/award", "award_auction", "auctions",
+            "Pick the winning bid (the creator, while active)",
+            (200, "Completed", {**message, "auction": ref("AuctionDetail")}),
+            body="AwardRequest", codes=("FORBIDDEN", "AUCTION_CLOSED", "CONFLICT"),
+        ),
+        # bids
+        operation(
+            "get", "/api/auctions/{auction_id}/bids", "list_bids", "bids", "An auction's bids, newest first",
+            (200, "A page of bids", page_of("bids", "Bid")), auth="public", query=page_query(),
+            description="The creator and admins see every field; a bidder its own bids in full; everyone "
+            "else amount, status, time and a pseudonym.",
+        ),
+        operation(
+            "post", "/api/auctions/{auction_id}/bids", "place_bid", "bids",
+            "Offer to do the job for a lower price (service providers)",
+            (201, "Accepted (or the replay of a keyed retry)", bid_placed),
+            body="BidCreate", idempotent=True,
+            codes=("NOT_A_PROVIDER", "PROVIDER_NOT_VERIFIED", "SELF_BID", "AUCTION_CLOSED", "ALREADY_LOWEST",
+                   "BID_TOO_HIGH", "CONFLICT"),
+            description="BID_TOO_HIGH carries `lowest_bid`, `max_allowed` and `min_decrement` in `details`.",
+        ),
+        operation(
+            "delete", "/api/auctions/{auction_id}/bids/{bid_id}", "withdraw_bid", "bids",
+            "Withdraw your active bid while the auction is active",
+            (200, "Withdrawn (the bid is kept with status withdrawn)", {**message, "bid": ref("BidFull")}),
+            codes=("FORBIDDEN", "AUCTION_CLOSED", "CONFLICT"),
+        ),
+        # event log
+        operation(
+            "get", "/api/auctions/{auction_id}/events", "list_events", "events",
+            "The auction's audit timeline, oldest first",
+            (200, "A page of events", page_of("events", "AuctionEvent")), auth="public", query=page_query(),
+        ),
+        operation(
+            "get", "/api/auctions/{auction_id}/events/verify", "verify_events", "events",
+            "Recompute the event log's hash chain",
+            (200, "`broken_seq` is the first event whose hash does not match",
+             {"valid": {"type": "boolean"}, "events": {"type": "integer", "minimum": 0},
+              "broken_seq": {"type": "integer"}}),
+            auth="public", optional=("broken_seq",),
+        ),
+        # notifications
+        operation(
+            "get", "/api/notifications", "list_notifications", "notifications", "Your notifications, newest first",
+            (200, "A page of notifications", page_of("notifications", "Notification", unread_count=COUNT)),
+            query=page_query("unread_only"),
+        ),
+        operation(
+            "post", "/api/notifications/read", "read_notifications", "notifications", "Mark notifications read",
+            (200, "How many were marked", {"marked": COUNT, "unread_count": COUNT}), body="NotificationsRead",
+        ),
+        # categories (admins write; a sibling with the same name is a 409 CONFLICT)
+        operation(
+            "get", "/api/categories", "list_categories", "categories",
+            "The category tree (or a flat list with flat=true)",
+            (200, "The categories, by name", {"categories": {"anyOf": [
+                {"type": "array", "items": ref("CategoryNode")}, {"type": "array", "items": ref("Category")}]}}),
+            auth="public", query=query_parameters(forms.PageForm, ("flat",)),
+        ),
+        operation(
+            "post", "/api/categories", "create_category", "categories", "Create a category (admins)",
+            (201, "Created", {**message, "category": ref("Category")}),
+            body="CategoryCreate", codes=("FORBIDDEN", "CONFLICT"),
+        ),
+        operation(
+            "put", "/api/categories/{category_id}", "update_category", "categories",
+            "Rename or move a category (admins)",
+            (200, "Updated", {**message, "category": ref("Category")}),
+            body="CategoryUpdate", body_required=False, codes=("FORBIDDEN", "CONFLICT"),
+        ),
+        operation(
+            "delete", "/api/categories/{category_id}", "delete_category", "categories",
+            "Delete an unused category (admins)",
+            (200, "Deleted", message), codes=("FORBIDDEN", "CONFLICT"),
+            description="Refused with 409 CONFLICT while auctions or subcategories use it.",
+        ),
+        # meta
+        operation(
+            "get", "/api/health", "health", "meta", "Liveness and database check",
+            {
+                "200": {"description": "Up", "content": json_content(health_ok)},
+                "503": {
+                    "description": ERROR_DESCRIPTIONS[503],
+                    "headers": RETRY_AFTER,
+                    "content": json_content({"anyOf": [health_down, ref("Error")]}),
+                },
+            },
+            auth="public",
+        ),
+        operation(
+            "get", "/api/openapi.json", "openapi_document", "meta", "This document",
+            {"200": {"description": "OpenAPI 3.1", "content": json_content({"type": "object", "required": ["openapi"]})}},
+            auth="public",
+        ),
+        operation(
+            "get", "/api/docs", "api_docs", "meta", "Interactive documentation (Swagger UI, served offline)",
+            {"200": {"description": "An HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}},
+            auth="public",
+        ),
+    ]  # fmt: skip
 
 
 DESCRIPTION = """\
@@ -1037,17 +763,8 @@ Live updates go over Socket.IO (namespace `/auctions`): see docs/realtime.md.
 def build_document(server_url: str | None = None) -> dict[str, Any]:
     """The document; with `server_url`, a `servers` entry pointing at it (for Postman and Swagger UI)."""
     paths: dict[str, Any] = {}
-    for group in (
-        auth_paths,
-        user_paths,
-        auction_paths,
-        bid_paths,
-        event_paths,
-        notification_paths,
-        category_paths,
-        meta_paths,
-    ):
-        paths.update(group())
+    for path, method, op in operations():
+        paths.setdefault(path, {})[method] = op
     document = {
         "openapi": OPENAPI_VERSION,
         "info": {"title": "Bid Bazaar API", "version": API_VERSION, "description": DESCRIPTION},
