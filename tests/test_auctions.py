@@ -240,6 +240,16 @@ def test_creating_with_an_idempotency_key_twice_returns_the_first_answer(client,
     assert count(Auction) == 1
 
 
+def test_an_auction_key_reused_for_a_different_auction_is_a_conflict(client, customer, bearer):
+    headers = {**bearer(customer), "Idempotency-Key": "create-1"}
+    client.post("/api/auctions", json=auction_payload(), headers=headers)
+
+    response = client.post("/api/auctions", json=auction_payload(title="Another job entirely"), headers=headers)
+
+    assert_error(response, 409, "CONFLICT")
+    assert count(Auction) == 1
+
+
 # --------------------------------------------------------------------------- list: filters
 
 
