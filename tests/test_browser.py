@@ -248,6 +248,7 @@ def test_bids_appear_live_for_the_customer_and_the_outbid_provider_is_told(
 
     ravi.goto("/notifications")
     expect(ravi.locator(".notification")).to_have_count(2)  # outbid, auction_lost
+    screenshot(ravi, "notifications")
     ravi.get_by_role("button", name="Mark all as read").click()
     expect(ravi.locator("#notification-badge")).to_have_text("0")
 
@@ -280,6 +281,13 @@ def test_home_and_auction_list_on_a_desktop_and_a_phone(
     phone.goto("/auctions?q=move")
     expect(phone.locator(".auction-card")).to_have_count(1)
     screenshot(phone, "auctions-360")
+
+    log_in(phone, "painter")
+    phone.goto(f"/auctions/{movers.id}")
+    wait_live(phone)
+    expect(phone.locator("#bid-form")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "auction-provider-360")
 
 
 # --------------------------------------------------------------------------- admin
