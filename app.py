@@ -6,6 +6,7 @@ import json
 import logging
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from flask_login import LoginManager
+from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -36,6 +38,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 cors = CORS()
 socketio = SocketIO()
+# render_as_batch: SQLite cannot ALTER most things in place; Alembic copies the table.
+migrate = Migrate(render_as_batch=True, compare_type=True)
 
 log = logging.getLogger("bidbazaar")
 
@@ -122,6 +126,7 @@ def register_extensions(app: Flask) -> None:
     import database
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"))
     with app.app_context():
         database.configure_engine(db.engine)
     csrf.init_app(app)

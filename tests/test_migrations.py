@@ -1,0 +1,83 @@
+"""The migration history builds the same schema as the models, on an empty database (R17)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from config import normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def empty_database(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A brand-new database of the suite's kind: a SQLite file, or a scratch PostgreSQL database."""
+    url = make_url(normalise_database_url(database_url))
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    name = f"bb_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flask_db(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_upgrading_twice_reaches_head_and_matches_the_models(empty_database: str) -> None:
+    first = flask_db(empty_database, "upgrade")
+    assert first.returncode == 0, first.stderr
+    second = flask_db(empty_database, "upgrade")
+    assert second.returncode == 0, second.stderr
+    assert "Running upgrade" not in second.stderr  # idempotent: nothing left to run
+
+    current = flask_db(empty_database, "current")
+    heads = flask_db(empty_database, "heads")
+    assert current.stdout.split()[0] == heads.stdout.split()[0]
+
+    check = flask_db(empty_database, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+
+def test_the_migrated_schema_keeps_case_insensitive_uniqueness(empty_database: str) -> None:
+    assert flask_db(empty_database, "upgrade").returncode == 0
+    engine = create_engine(normalise_database_url(empty_database))
+    try:
+        with engine.begin() as conn:
+            insert = text(
+                "INSERT INTO users (username, email, password_hash, is_service_provider, provider_verified,"
+                " is_admin, is_active, created_at, updated_at)"
+                " VALUES (:u, :e, 'x', false, false, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+            conn.execute(insert, {"u": "Asha", "e": "asha@example.com"})
+        with pytest.raises(Exception, match=r"(?i)unique"), engine.begin() as conn:
+            conn.execute(insert, {"u": "asha", "e": "other@example.com"})
+        assert {"auctions", "bids", "auction_events"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
