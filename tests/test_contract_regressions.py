@@ -12,10 +12,11 @@ import re
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, count
+from conftest import PASSWORD, category_id, count
 from jsonschema import Draft202012Validator
 
 import openapi
+from app import db
 from models import Auction, Bid, Category, Notification, User
 
 DOCUMENT = openapi.build_document()
@@ -116,6 +117,26 @@ def test_an_out_of_range_id_is_a_404_for_every_method(client, world):
             if response.status_code != 404 or response.get_json()["code"] != "NOT_FOUND":
                 wrong.append((method.upper(), url, response.status_code, response.headers.get("Allow")))
     assert not wrong
+
+
+def test_marking_huge_negative_ids_read_is_a_400(client, world):
+    """Fuzzing: POST /api/notifications/read {"ids": [-125759913021372432384, -2971]} was a 500."""
+    response = client.post(
+        "/api/notifications/read", json={"ids": [-125759913021372432384, -2971]}, headers=world["customer"]
+    )
+    body = assert_documented("post", "/api/notifications/read", response)
+    assert response.status_code == 400 and "ids" in body["details"]
+
+
+def test_a_duplicate_sibling_category_is_a_documented_409(client, world):
+    """Fuzzing: POST /api/categories with a name its parent already has answered 409 CONFLICT,
+    which the document did not list; it does now (create and rename)."""
+    plumbing = db.session.get(Category, category_id("Plumbing"))
+    response = client.post(
+        "/api/categories", json={"name": "PLUMBING", "parent_id": plumbing.parent_id}, headers=world["admin"]
+    )
+    body = assert_documented("post", "/api/categories", response)
+    assert response.status_code == 409 and body["code"] == "CONFLICT", body
 
 
 def test_put_profile_without_a_body_changes_nothing(client, world):
