@@ -781,6 +781,17 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": component_schemas(),
+            "responses": {
+                # Not attached to operations (a documented method never meets it): the shape of a
+                # request with a method the path does not support.
+                "MethodNotAllowed": {
+                    "description": "The path exists but not with this method; `Allow` lists the methods it has.",
+                    "headers": {"Allow": {"schema": {"type": "string"}, "description": "e.g. `GET, PUT, OPTIONS`"}},
+                    "content": json_content(
+                        {"allOf": [ref("Error"), {"properties": {"code": {"const": "METHOD_NOT_ALLOWED"}}}]}
+                    ),
+                }
+            },
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",

@@ -261,3 +261,12 @@ def test_the_documented_examples_are_accepted(client, world):
         response = client.open(concrete(path), method=method, json=example, headers=world[role])
         assert_documented(method, path, response)
         assert response.status_code in (200, 201), (method, path, response.get_json())
+
+
+def test_an_unsupported_method_is_the_documented_405(client, world):
+    response = client.patch("/api/auctions/1", json={}, headers=world["customer"])
+    component = DOCUMENT["components"]["responses"]["MethodNotAllowed"]
+    schema = component["content"]["application/json"]["schema"]
+    assert response.status_code == 405
+    Draft202012Validator({**schema, "components": DOCUMENT["components"]}).validate(response.get_json())
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PUT"}
