@@ -34,6 +34,7 @@ from models import (
     IdempotencyRecord,
     Notification,
     User,
+    format_inr,
     utcnow,
 )
 
@@ -572,7 +573,7 @@ def _accept_bid(
         auction.created_by,
         "new_bid",
         auction,
-        f'New bid of ₹{amount} on "{auction.title}".',
+        f'New bid of {format_inr(amount)} on "{auction.title}".',
         {"bid": full_bid},
     )
     if previous is not None and previous.user_id != bidder.id:
@@ -581,7 +582,7 @@ def _accept_bid(
             previous.user_id,
             "outbid",
             auction,
-            f'You were outbid on "{auction.title}": the lowest bid is now ₹{amount}.',
+            f'You were outbid on "{auction.title}": the lowest bid is now {format_inr(amount)}.',
             {"lowest_bid": amount, "your_bid": previous.amount},
         )
     body = {
@@ -706,11 +707,18 @@ def verify_event_chain(auction_id: int) -> dict[str, Any]:
 
 
 def mark_notifications_read(user: User, ids: list[int] | None, everything: bool) -> int:
-    """Mark the user's own notifications read; other users' ids are silently not theirs."""
+    """Mark the user's own notifications read. An id that is not one of the user's is a
+    NOT_FOUND for the whole request (nothing is marked), as for any other user's resource."""
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if not everything:
         if not ids:
             raise DomainError("VALIDATION_ERROR", "Validation failed", {"ids": "Give ids or all=true."})
+        owned = set(
+            db.session.scalars(select(Notification.id).where(Notification.user_id == user.id, Notification.id.in_(ids)))
+        )
+        missing = sorted(set(ids) - owned)
+        if missing:
+            raise DomainError("NOT_FOUND", "Notification not found", {"ids": missing})
         stmt = stmt.where(Notification.id.in_(ids))
     result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
     db.session.commit()

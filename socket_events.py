@@ -85,6 +85,13 @@ def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[s
     return wrapper
 
 
+def _join(room: str) -> None:
+    try:
+        join_room(room)
+    except ValueError:  # the client left before its join was handled: nobody to answer
+        raise DomainError("NOT_FOUND", "This connection has closed") from None
+
+
 def _payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DomainError("VALIDATION_ERROR", "Validation failed", {"payload": "Must be a JSON object."})
@@ -123,7 +130,7 @@ class AuctionNamespace(Namespace):
         auction = queries.auction_or_404(fields["auction_id"])
         # Join before reading: an event landing in between arrives twice (clients drop
         # seq they have seen), never zero times.
-        join_room(realtime.auction_room(auction.id))
+        _join(realtime.auction_room(auction.id))
         answer: dict[str, Any] = {"auction": queries.auction_detail(auction, viewer), "server_time": utcnow()}
         since = fields.get("since_seq")
         if since is not None:

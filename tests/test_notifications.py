@@ -72,12 +72,15 @@ def test_marking_all_read_touches_only_my_notifications(client, auction, custome
     assert count(Notification, Notification.read_at.is_(None)) == 1  # the provider's outbid
 
 
-def test_another_users_notification_ids_are_not_marked(client, auction, customer, provider, rival, make_bid, bearer):
+def test_another_users_notification_id_is_not_found_and_nothing_is_marked(
+    client, auction, customer, provider, rival, make_bid, bearer
+):
     make_bid(provider, auction, 1500)
     make_bid(rival, auction, 1400)
     outbid_id = db.session.scalar(select(Notification.id).where(Notification.user_id == provider.id))
-    response = client.post("/api/notifications/read", json={"ids": [outbid_id]}, headers=bearer(customer))
-    assert response.get_json()["marked"] == 0
+    own_id = db.session.scalar(select(Notification.id).where(Notification.user_id == customer.id))
+    response = client.post("/api/notifications/read", json={"ids": [own_id, outbid_id]}, headers=bearer(customer))
+    assert assert_error(response, 404, "NOT_FOUND")["details"] == {"ids": [outbid_id]}
     assert count(Notification, Notification.read_at.is_not(None)) == 0
 
 

@@ -1107,11 +1107,6 @@ def test_marking_another_users_notification_read_leaves_it_unread(app, world, ri
     assert db_state() == before
 
 
-@pytest.mark.xfail(
-    reason="services.mark_notifications_read silently skips ids that are not the user's (200, marked 0); "
-    "checklist 23 wants 403/404",
-    strict=True,
-)
 def test_marking_another_users_notification_read_is_not_found(app, world, rival, bearer):
     headers = bearer(rival)
     before = db_state()
