@@ -336,3 +336,19 @@ class Notification(db.Model):
 def money(value: Any) -> Decimal:
     """Decimal from a stored or rendered amount, never through float."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def format_inr(value: Any) -> str:
+    """₹1,23,456.50 (Indian digit grouping); whole rupees drop the paise."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ""
+    whole, paise = f"{abs(amount):.2f}".split(".")
+    head, tail = whole[:-3], whole[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    digits = ",".join(([head] if head else []) + groups + [tail])
+    return f"{sign}₹{digits}" + ("" if paise == "00" else f".{paise}")

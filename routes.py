@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -33,7 +32,7 @@ from forms import (
     ProfileForm,
     RegisterPageForm,
 )
-from models import User, utcnow
+from models import User, format_inr, utcnow
 
 pages = Blueprint("pages", __name__)
 
@@ -112,21 +111,7 @@ def safe_next(target: str | None) -> str:
 # --------------------------------------------------------------------------- template helpers
 
 
-@pages.app_template_filter("inr")
-def format_inr(value: Any) -> str:
-    """₹1,23,456.50 (Indian digit grouping); whole rupees drop the paise."""
-    if value is None:
-        return "—"
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    whole, paise = f"{abs(amount):.2f}".split(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    digits = ",".join(([head] if head else []) + groups + [tail])
-    return f"{sign}₹{digits}" + ("" if paise == "00" else f".{paise}")
+pages.add_app_template_filter(format_inr, "inr")
 
 
 @pages.app_template_filter("ist")

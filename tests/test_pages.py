@@ -406,7 +406,7 @@ def test_notifications_page_lists_and_marks_read(
     body = html(client.get("/"))
     assert 'data-count="1"' in body
     page = html(client.get("/notifications"))
-    assert "New bid of ₹1500 on" in page and 'class="notification unread"' in page
+    assert "New bid of ₹1,500 on" in page and 'class="notification unread"' in page
     post(client, "/notifications/read", token, all="true")
     assert count(Notification, Notification.user_id == customer.id, Notification.read_at.is_(None)) == 0
     assert 'data-count="0"' in html(client.get("/"))
