@@ -7,6 +7,7 @@ Screenshots land in test-artifacts/ (gitignored) for a person to look at.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +38,9 @@ PHONE = {"width": 360, "height": 780}
 LIVE_WITHIN_MS = 2000
 
 if not CHROMIUM.exists():
+    # CI installs the browser first (.ci/run); there a missing browser is a failure, not a skip.
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} not found although CI is set: run bash .ci/install-browser")
     pytest.skip(
         f"{CHROMIUM} not found: install Debian's chromium package (bash .ci/install-browser)",
         allow_module_level=True,
