@@ -690,6 +690,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         operation(
             "post", "/api/notifications/read", "read_notifications", "notifications", "Mark notifications read",
             (200, "How many were marked", {"marked": COUNT, "unread_count": COUNT}), body="NotificationsRead",
+            codes=("NOT_FOUND",), description="An id that is not one of your notifications is a 404 and marks nothing.",
         ),
         # categories (admins write; a sibling with the same name is a 409 CONFLICT)
         operation(

@@ -270,3 +270,13 @@ def test_an_unsupported_method_is_the_documented_405(client, world):
     assert response.status_code == 405
     Draft202012Validator({**schema, "components": DOCUMENT["components"]}).validate(response.get_json())
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "PUT"}
+
+
+def test_marking_someone_elses_notification_is_the_documented_404(client, world):
+    """Fuzzing (another seed): {"ids": [1, 2]} as the provider, whose notifications these are
+    not, answered an undocumented 404 once services.mark_notifications_read refused them."""
+    response = client.post("/api/notifications/read", json={"ids": [1]}, headers=world["provider"])
+    body = assert_documented("post", "/api/notifications/read", response)
+    assert response.status_code == 404 and body["code"] == "NOT_FOUND"
+    db.session.commit()
+    assert db.session.get(Notification, 1).read_at is None
