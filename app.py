@@ -19,8 +19,8 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from config import Config
 
@@ -76,13 +76,17 @@ class MoneyJSONProvider(DefaultJSONProvider):
         return json.dumps(obj, **kwargs)
 
 
-class BoundedIntConverter(IntegerConverter):
-    """`<int:id>` only matches ids an INTEGER column can hold: /auctions/10**30 is a 404,
-    not an overflow inside the database driver."""
+MAX_ID = 2**31 - 1
 
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+
+def refuse_ids_past_integer(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """/auctions/10**30 is a 404, not an overflow inside the database driver.
+
+    Checked after routing rather than in the URL converter: a converter that refuses the
+    value makes Werkzeug answer 405 with the path's other methods instead of 404.
+    """
+    if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+        raise NotFound()
 
 
 class SocketJSON:
@@ -110,7 +114,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json_provider_class = MoneyJSONProvider
     app.json = MoneyJSONProvider(app)
     app.config.from_object(config)
-    app.url_map.converters["int"] = BoundedIntConverter
+    app.url_value_preprocessor(refuse_ids_past_integer)
     # One trusted proxy (nginx) in front in production; forged X-Forwarded-For beyond it is ignored.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 

@@ -37,10 +37,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app import MAX_ID  # INTEGER columns: a larger id is a 400, not a driver overflow
 from errors import DomainError
 
 MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
-MAX_ID = 2**31 - 1  # INTEGER columns: a larger id is a 400, not a driver overflow
 
 
 def strip(value: Any) -> Any:
@@ -241,7 +241,8 @@ class AuctionSearchForm(NoCSRFForm):
 
 class PageForm(NoCSRFForm):
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    per_page = IntegerField(default=20, validators=[Optional(), NumberRange(min=1)])
+    # No default here: each listing passes its own (events 50, bids 20) to queries.page_size.
+    per_page = IntegerField(validators=[Optional(), NumberRange(min=1)])
     unread_only = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
     flat = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
 

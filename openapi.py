@@ -28,7 +28,7 @@ from models import AuctionStatus, BidStatus, utcnow
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
-MAX_ID = forms.MAX_ID  # also the bound of the <int:...> path converter (app.BoundedIntConverter)
+MAX_ID = forms.MAX_ID  # also the bound app.refuse_ids_past_integer puts on path ids
 
 Schema = dict[str, Any]
 

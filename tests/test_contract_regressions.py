@@ -97,13 +97,6 @@ def test_an_id_beyond_integer_range_is_a_400(client, world, method, path, body, 
     assert snapshot() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.BoundedIntConverter: an id above 2**31-1 fails the converter after Werkzeug has noted the "
-    "path's other methods, so e.g. PUT /api/auctions/2147483648 answers 405 METHOD_NOT_ALLOWED with "
-    "'Allow: OPTIONS, GET, HEAD' instead of 404 NOT_FOUND. When fixed, remove this mark and the "
-    "matching KNOWN_BUGS entry in tests/test_schemathesis.py.",
-)
 def test_an_out_of_range_id_is_a_404_for_every_method(client, world):
     """Fuzzing: PUT /api/auctions/2147483648, POST /api/auctions/2147483648/bids and
     DELETE /api/categories/2147483648 answered 405, undocumented for those operations."""

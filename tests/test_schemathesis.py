@@ -96,24 +96,11 @@ def fuzz(case: Any, world: World) -> None:
     case.call_and_validate(app=world.wsgi, checks=CHECKS)
 
 
-def _big_int(value: Any) -> bool:
-    try:
-        return abs(int(str(value))) > openapi.MAX_ID
-    except ValueError:
-        return False
-
-
 #: Failures already found, reported and pinned by an xfail(strict=True) test in
 #: tests/test_contract_regressions.py. Such cases are not sent, so the run stays green
 #: for everything else; when the code is fixed the pinned test XPASSes and fails: then
 #: delete the entry here and the xfail mark there.
-KNOWN_BUGS: dict[str, Callable[[Any], bool]] = {
-    # app.BoundedIntConverter: an out-of-range id answers 405 (with a wrong Allow) when the
-    # path has a rule for another method, instead of 404
-    "test_an_out_of_range_id_is_a_404_for_every_method": lambda case: any(
-        _big_int(v) for v in (case.path_parameters or {}).values()
-    ),
-}
+KNOWN_BUGS: dict[str, Callable[[Any], bool]] = {}
 
 
 @pytest.mark.parametrize("world", ["provider", "customer"], indirect=True)
