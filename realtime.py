@@ -1,12 +1,30 @@
-"""Where committed changes go out to live clients: one namespace, a room per auction and per user."""
+"""Where committed changes go out to live clients: one namespace, a room per auction and per user.
+
+With SOCKETIO_MESSAGE_QUEUE set, every emit also goes through the queue (Redis) to the
+other server processes, which deliver it to their own clients. The same queue carries
+one server-to-server message that no client ever sees: "these credentials were revoked",
+so that each process drops the affected sockets it holds (logout works everywhere).
+"""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
+
+import socketio as socketio_server
 
 from app import log, socketio, to_jsonable
 
 NAMESPACE = "/auctions"
+#: A namespace no client can join (nothing is registered on it): server-to-server only.
+CONTROL_NAMESPACE = "/_bidbazaar_control"
+REVOKED_EVENT = "credentials_revoked"
+#: The health check must stay cheap: a dead Redis answers within this many seconds.
+HEALTH_TIMEOUT_SECONDS = 0.5
+
+_revocation_handlers: list[Callable[[int, list[int] | None], None]] = []
 
 
 def auction_room(auction_id: int) -> str:
@@ -23,3 +41,102 @@ def publish(event: str, payload: dict[str, Any], room: str) -> None:
         socketio.emit(event, to_jsonable(payload), to=room, namespace=NAMESPACE)
     except Exception:
         log.exception("could not publish %s to %s", event, room)
+
+
+# --------------------------------------------------------------------------- revocation
+
+
+def on_revocation(handler: Callable[[int, list[int] | None], None]) -> None:
+    """Run `handler(user_id, token_ids)` in every process when credentials are revoked."""
+    if handler not in _revocation_handlers:
+        _revocation_handlers.append(handler)
+
+
+def _run_revocation_handlers(message: dict[str, Any]) -> None:
+    for handler in _revocation_handlers:
+        try:
+            handler(int(message["user_id"]), message.get("token_ids"))
+        except Exception:
+            log.exception("revocation handler failed")
+
+
+def publish_revocation(user_id: int, token_ids: list[int] | None) -> None:
+    """Tell every process (this one first, at once) to drop the sockets of these credentials.
+
+    Never raises: with the queue down the local sockets still go, and every socket event
+    re-checks its credential anyway, so a remote socket can no longer act.
+    """
+    message = {"user_id": user_id, "token_ids": token_ids}
+    manager = getattr(socketio.server, "manager", None)
+    if not isinstance(manager, RevocationRelay):
+        _run_revocation_handlers(message)
+        return
+    try:
+        manager.emit(REVOKED_EVENT, message, namespace=CONTROL_NAMESPACE)
+    except Exception:
+        log.exception("could not publish a revocation for user %s", user_id)
+
+
+class RevocationRelay(socketio_server.PubSubManager):
+    """A message-queue manager that turns the control event into a local hook call.
+
+    PubSubManager.emit hands each message to `_handle_emit` in this process and publishes
+    it; every other process's listener hands it to its own `_handle_emit`.
+    """
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("namespace") == CONTROL_NAMESPACE:
+            if message.get("event") == REVOKED_EVENT and message.get("data"):
+                _run_revocation_handlers(message["data"][0])
+            return
+        super()._handle_emit(message)
+
+
+class RedisRelay(RevocationRelay, socketio_server.RedisManager):
+    pass
+
+
+class KombuRelay(RevocationRelay, socketio_server.KombuManager):
+    pass
+
+
+def client_manager(url: str | None, channel: str = "flask-socketio") -> socketio_server.Manager:
+    """The Socket.IO client manager: local only, or shared through the message queue at `url`.
+
+    Redis and AMQP (kombu) URLs are supported, as Flask-SocketIO would choose them.
+    """
+    if not url:
+        return socketio_server.Manager()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        # A connect timeout, so an unreachable host cannot hang a request that publishes.
+        return RedisRelay(url, channel=channel, redis_options={"socket_connect_timeout": 2})
+    return KombuRelay(url, channel=channel)
+
+
+# --------------------------------------------------------------------------- health
+
+
+def message_queue_status(url: str | None) -> str:
+    """`not_configured`, `ok` or `down`, answered within HEALTH_TIMEOUT_SECONDS."""
+    if not url:
+        return "not_configured"
+    try:
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            client = redis.Redis.from_url(
+                url, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS, socket_timeout=HEALTH_TIMEOUT_SECONDS
+            )
+            try:
+                client.ping()
+            finally:
+                client.close()
+        else:
+            parsed = urlparse(url)
+            with socket.create_connection(
+                (parsed.hostname or "localhost", parsed.port or 5672), HEALTH_TIMEOUT_SECONDS
+            ):
+                pass
+    except Exception:
+        return "down"
+    return "ok"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room, leave_room
 from sqlalchemy import select
@@ -23,7 +23,7 @@ import accounts
 import queries
 import realtime
 import services
-from app import db, log, to_jsonable
+from app import db, log, socketio, to_jsonable
 from errors import DomainError
 from forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
 from models import AuthToken, User, utcnow
@@ -165,19 +165,22 @@ class AuctionNamespace(Namespace):
 
 
 def disconnect_revoked(sender: Any, user_id: int | None, token_ids: list[int] | None) -> None:
-    """Logout, password change, deactivation: drop the affected sockets of this process."""
-    if user_id is None:
-        return
+    """Logout, password change, deactivation: drop the affected sockets in every process."""
+    if user_id is not None:
+        realtime.publish_revocation(user_id, token_ids)
+
+
+def drop_local_sockets(user_id: int, token_ids: list[int] | None) -> None:
+    """This process's part of a revocation (runs here for revocations made in any process)."""
     with _clients_lock:
         doomed = [
             sid
             for sid, client in _clients.items()
             if client.user_id == user_id and (token_ids is None or client.credential_id in token_ids)
         ]
-    server = current_app.extensions["socketio"].server
     for sid in doomed:
         try:
-            server.disconnect(sid, namespace=realtime.NAMESPACE)
+            socketio.server.disconnect(sid, namespace=realtime.NAMESPACE, ignore_queue=True)
         except Exception:
             log.exception("could not disconnect socket %s", sid)
 
@@ -186,3 +189,4 @@ def register(socketio: SocketIO) -> None:
     """Attach the handlers to the app's SocketIO object."""
     socketio.on_namespace(AuctionNamespace(realtime.NAMESPACE))
     accounts.credentials_revoked.connect(disconnect_revoked)
+    realtime.on_revocation(drop_local_sockets)
