@@ -128,6 +128,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import database
+    import realtime
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"))
@@ -148,6 +149,8 @@ def register_extensions(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         cors_allowed_origins=socket_origin_check(origins),
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # Always a fresh manager: the queue one also relays revocations to every process.
+        client_manager=realtime.client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
         manage_session=False,
         json=SocketJSON,
     )
