@@ -1,0 +1,250 @@
+"""The bench's own database: created afresh, seeded with seed-demo, plus fixtures.
+
+SQLite lives in a temp directory; PostgreSQL is the database `bb_bench`, dropped and
+created by this module and by nothing else (never `test` or anyone else's).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_HOST = "127.0.0.1"
+PG_USER = "postgres"
+PG_DATABASE = "bb_bench"
+#: Cheap hashes: the bench measures requests, not scrypt.
+BENCH_ENV = {
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+    "APP_ENV": "development",
+    "FLASK_DEBUG": "false",
+    "RATELIMIT_ENABLED": "false",
+    # The sweeper would close the seeded past-deadline auctions (a quarter of them) while
+    # we measure; reads of open auctions never depend on it.
+    "CLOSE_SWEEP_SECONDS": "0",
+}
+HOT_BUDGET = Decimal("99999999")
+DETAIL_BIDS = 1000
+SPREAD_AUCTIONS = 1000
+BIDDERS = 64
+
+
+@dataclass
+class Fixtures:
+    customer_id: int
+    admin_token: str
+    customer_token: str
+    provider_tokens: list[str]
+    detail_auction: int
+    small_auction: int
+    hot_auction: int
+    hot8_auction: int
+    spread_auctions: list[int] = field(default_factory=list)
+    parent_category: int = 0
+
+
+def database_url(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    return f"postgresql://{PG_USER}@{PG_HOST}:5432/{PG_DATABASE}"
+
+
+def recreate(kind: str) -> None:
+    """PostgreSQL: drop and create bb_bench (SQLite starts from a new temp file)."""
+    if kind != "postgresql":
+        return
+    common = ["-h", PG_HOST, "-U", PG_USER]
+    subprocess.run(["dropdb", "--if-exists", "--force", *common, PG_DATABASE], check=True)
+    subprocess.run(["createdb", *common, PG_DATABASE], check=True)
+
+
+def seed(url: str, auctions: int) -> float:
+    """`flask --app app seed-demo --auctions N` into url; returns the seconds it took."""
+    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": url}
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "seed-demo", "--auctions", str(auctions)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def make_app(url: str):
+    """The application, in-process, against the bench database (no .env is read)."""
+    os.environ.update(BENCH_ENV)
+    os.environ["DATABASE_URL"] = url
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from config import Config
+
+    return create_app(Config())
+
+
+def _token(db, user_id: int) -> str:
+    from accounts import token_digest
+    from models import AuthToken, utcnow
+
+    secret = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            user_id=user_id,
+            kind=AuthToken.API,
+            token_hash=token_digest(secret),
+            expires_at=utcnow() + timedelta(days=2),
+        )
+    )
+    return secret
+
+
+def _auction(db, creator: int, category: int, title: str, budget: Decimal, now):
+    from models import Auction, AuctionStatus
+
+    deadline = now + timedelta(days=30)  # far from the anti-sniping window
+    auction = Auction(
+        title=title,
+        description="Benchmark fixture: a job with a long deadline.",
+        category_id=category,
+        created_by=creator,
+        location="Mumbai, Maharashtra",
+        budget_min=Decimal("1"),
+        budget_max=budget,
+        deadline=deadline,
+        scheduled_deadline=deadline,
+        status=AuctionStatus.ACTIVE,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(auction)
+    db.session.flush()
+    return auction
+
+
+def add_fixtures(app) -> Fixtures:
+    """Bench users with bearer tokens, an auction with 1,000 bids, a hot auction, 1,000 spread ones."""
+    from sqlalchemy import select
+
+    from app import db
+    from models import Bid, BidStatus, Category, User, utcnow
+
+    with app.app_context():
+        now = utcnow()
+
+        def user(name: str, provider: bool, admin: bool = False) -> User:
+            row = User(
+                username=name,
+                email=f"{name}@bench.example.com",
+                password_hash="pbkdf2:sha256:1000$x$x",
+                is_service_provider=provider,
+                provider_verified=provider,
+                is_admin=admin,
+            )
+            db.session.add(row)
+            db.session.flush()
+            return row
+
+        customer = user("benchcustomer", False)
+        admin = user("benchadmin", False, admin=True)
+        providers = [user(f"benchprovider{i}", True) for i in range(1, BIDDERS + 1)]
+        leaf = db.session.scalar(select(Category.id).where(Category.name == "Plumbing"))
+        parent = db.session.scalar(select(Category.id).where(Category.name == "Home Repair"))
+
+        detail = _auction(db, customer.id, leaf, "Benchmark: 1,000 bids", Decimal("1000000"), now)
+        amount = detail.budget_max
+        for n in range(DETAIL_BIDS):
+            bidder = providers[n % len(providers)]
+            amount -= 1
+            db.session.add(
+                Bid(
+                    auction_id=detail.id,
+                    user_id=bidder.id,
+                    amount=amount,
+                    description="Benchmark bid.",
+                    status=BidStatus.ACTIVE,
+                    bidder_number=n % len(providers) + 1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        detail.bid_count = DETAIL_BIDS
+        detail.lowest_bid = amount
+        detail.bidder_count = len(providers)
+        small = _auction(db, customer.id, leaf, "Benchmark: no bids", Decimal("1000"), now)
+        hot = _auction(db, customer.id, leaf, "Benchmark: hot auction", HOT_BUDGET, now)
+        hot8 = _auction(db, customer.id, leaf, "Benchmark: hot auction, 8 bidders", HOT_BUDGET, now)
+        spread = [_auction(db, customer.id, leaf, f"Benchmark spread #{i}", HOT_BUDGET, now).id for i in range(1000)]
+        fixtures = Fixtures(
+            customer_id=customer.id,
+            admin_token=_token(db, admin.id),
+            customer_token=_token(db, customer.id),
+            provider_tokens=[_token(db, p.id) for p in providers],
+            detail_auction=detail.id,
+            small_auction=small.id,
+            hot_auction=hot.id,
+            hot8_auction=hot8.id,
+            spread_auctions=spread,
+            parent_category=parent,
+        )
+        db.session.commit()
+    return fixtures
+
+
+def counts(app) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from app import db
+    from models import Auction, Bid
+
+    with app.app_context():
+        return {
+            "auctions": db.session.scalar(select(func.count()).select_from(Auction)) or 0,
+            "bids": db.session.scalar(select(func.count()).select_from(Bid)) or 0,
+        }
+
+
+INVARIANT_SQL = """
+WITH ladder AS (
+    SELECT amount, LAG(amount) OVER (ORDER BY id) AS previous
+    FROM bids WHERE auction_id = :auction AND status = 'active'
+)
+SELECT
+    (SELECT COUNT(*) FROM ladder WHERE previous IS NOT NULL AND amount > previous - :decrement) AS not_lower,
+    (SELECT COUNT(*) FROM bids WHERE auction_id = :auction) AS bids,
+    (SELECT COUNT(*) FROM auction_events WHERE auction_id = :auction) AS events,
+    (SELECT MIN(amount) FROM bids WHERE auction_id = :auction AND status = 'active') AS lowest,
+    a.bid_count, a.lowest_bid, a.event_seq
+FROM auctions a WHERE a.id = :auction
+"""
+
+
+def check_invariant(app, auction_id: int) -> dict[str, object]:
+    """After bidding: every accepted bid undercut the one before it by the decrement, and
+    the counters on the auction row agree with the bid and event rows."""
+    from sqlalchemy import text
+
+    from app import db
+
+    with app.app_context():
+        row = db.session.execute(text(INVARIANT_SQL), {"auction": auction_id, "decrement": 1}).mappings().one()
+        db.session.rollback()
+    row = dict(row)
+    lowest = Decimal(str(row["lowest"])) if row["lowest"] is not None else None
+    stored = Decimal(str(row["lowest_bid"])) if row["lowest_bid"] is not None else None
+    row["ok"] = (
+        row["not_lower"] == 0
+        and row["bids"] == row["bid_count"]
+        and row["events"] == row["event_seq"]
+        and lowest == stored
+    )
+    return row

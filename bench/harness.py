@@ -1,0 +1,174 @@
+"""`python -m bench`: seed, serve, load, count, report (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench import data, load, report
+from bench.querycount import QueryCount, count_queries
+from bench.server import TRIVIAL_PATH, Server, cores
+
+CONCURRENCY = (1, 16, 64)
+SMOKE_CONCURRENCY = (16,)
+
+
+@dataclass
+class DatabaseResult:
+    kind: str
+    auctions: int
+    bid_rows: int
+    seed_seconds: float
+    server: str
+    load_start: tuple[float, float, float]
+    load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    ceilings: list[load.Run] = field(default_factory=list)
+    ceilings_after: list[load.Run] = field(default_factory=list)
+    browse: list[load.Run] = field(default_factory=list)
+    detail: list[load.Run] = field(default_factory=list)
+    bids: list[load.Run] = field(default_factory=list)
+    invariants: dict[str, dict] = field(default_factory=dict)
+    locked_messages: int = 0
+    tracebacks: int = 0
+    queries: list[QueryCount] = field(default_factory=list)
+
+
+def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
+    return [
+        ("default listing (page 1)", "/api/auctions"),
+        ("sort=budget_max", "/api/auctions?sort=budget_max"),
+        ("sort=deadline", "/api/auctions?sort=deadline"),
+        ("sort=lowest_bid", "/api/auctions?sort=lowest_bid"),
+        ("sort=bid_count", "/api/auctions?sort=bid_count"),
+        ("category with subcategories", f"/api/auctions?category={fx.parent_category}"),
+        ("q=plumbing", "/api/auctions?q=plumbing"),
+        ("page=200", "/api/auctions?page=200"),
+    ]
+
+
+def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> DatabaseResult:
+    url = data.database_url(kind, workdir)
+    print(f"[{kind}] fresh database, seed-demo --auctions {args.auctions}", flush=True)
+    data.recreate(kind)
+    seed_seconds = data.seed(url, args.auctions)
+    app = data.make_app(url)
+    fx = data.add_fixtures(app)
+    totals = data.counts(app)
+    print(f"[{kind}] seeded in {seed_seconds:.1f} s: {totals}", flush=True)
+    server_core, load_core = cores()
+    levels = SMOKE_CONCURRENCY if args.smoke else CONCURRENCY
+    result = DatabaseResult(kind, totals["auctions"], totals["bids"], seed_seconds, "", os.getloadavg())
+    print(f"[{kind}] counting SQL statements per GET route", flush=True)
+    result.queries = count_queries(app, fx)
+    with Server(url, server_core) as server:
+        result.server = server.kind
+        wrk = load.Wrk(server.url, load_core, args.duration, args.warmup)
+
+        def ceilings() -> list[load.Run]:
+            runs = []
+            for c in levels:
+                runs.append(wrk.get("trivial JSON (bench route)", TRIVIAL_PATH, c))
+                runs.append(wrk.get("GET /api/health (SELECT 1)", "/api/health", c))
+            return runs
+
+        print(f"[{kind}] ceilings", flush=True)
+        result.ceilings = ceilings()
+        print(f"[{kind}] browse", flush=True)
+        for label, path in browse_cases(fx):
+            for c in levels:
+                result.browse.append(wrk.get(label, path, c))
+        print(f"[{kind}] detail", flush=True)
+        for c in levels:
+            result.detail.append(wrk.get("auction with 1,000 bids", f"/api/auctions/{fx.detail_auction}", c))
+        print(f"[{kind}] bids", flush=True)
+        budget = int(data.HOT_BUDGET)
+        hot_cases = [
+            ("hot auction, 64 bidders", [fx.hot_auction], fx.provider_tokens, 64),
+            ("hot auction, 8 bidders", [fx.hot8_auction], fx.provider_tokens[:8], 8),
+            ("64 bidders over 1,000 auctions", fx.spread_auctions, fx.provider_tokens, 64),
+        ]
+        for label, auctions, tokens, c in hot_cases:
+            result.bids.append(wrk.bids(label, auctions, tokens, budget, c))
+        if not args.smoke:
+            print(f"[{kind}] ceilings again", flush=True)
+            result.ceilings_after = ceilings()
+        stderr = server.stderr_text()
+    result.locked_messages = stderr.count("database is locked")
+    result.tracebacks = stderr.count("Traceback")
+    for label, auction_id in (("hot, 64 bidders", fx.hot_auction), ("hot, 8 bidders", fx.hot8_auction)):
+        result.invariants[label] = data.check_invariant(app, auction_id)
+    spread_ok = all(data.check_invariant(app, a)["ok"] for a in fx.spread_auctions[:50])
+    result.invariants["spread (first 50 auctions)"] = {"ok": spread_ok}
+    result.load_end = os.getloadavg()
+    return result
+
+
+def problems(result: DatabaseResult) -> list[str]:
+    """What makes the harness itself fail (the smoke check): not missed goals."""
+    found = []
+    for run in [*result.ceilings, *result.browse, *result.detail]:
+        if run.requests == 0 or run.unexpected or run.socket_errors:
+            found.append(f"{result.kind}: {run.label} c={run.connections}: {run.statuses} errors={run.socket_errors}")
+    for run in result.bids:
+        if run.statuses.get("201", 0) == 0 or run.server_errors:
+            found.append(f"{result.kind}: {run.label}: {run.statuses} {run.codes}")
+    for label, row in result.invariants.items():
+        if not row.get("ok"):
+            found.append(f"{result.kind}: invariant broken on {label}: {row}")
+    if result.tracebacks:
+        found.append(f"{result.kind}: {result.tracebacks} tracebacks in the server's log")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--auctions", type=int, default=100_000, help="seed-demo size (default 100000)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--smoke", action="store_true", help="seconds-long run that proves the harness works")
+    parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; smoke: a temp file)")
+    parser.add_argument("--duration", type=float, help="seconds per wrk run (default 8; smoke 1)")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up before each GET run (default 2; smoke 0)")
+    args = parser.parse_args(argv)
+    if args.duration is None:
+        args.duration = 1.0 if args.smoke else 8.0
+    if args.warmup is None:
+        args.warmup = 0.0 if args.smoke else 2.0
+    workdir = Path(tempfile.mkdtemp(prefix="bb-bench-"))
+    if args.out is None:
+        args.out = workdir / "RESULTS.md" if args.smoke else Path(__file__).resolve().parent / "RESULTS.md"
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed: run `bash .ci/install-bench-tools`")
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    started = time.monotonic()
+    facts = report.machine_facts()
+    results = []
+    try:
+        for kind in kinds:
+            results.append(run_database(kind, args, workdir))
+    finally:
+        for path in workdir.glob("bench.db*"):
+            path.unlink()
+    facts["wall_seconds"] = round(time.monotonic() - started)
+    facts["command"] = "python -m bench " + " ".join(
+        [f"--auctions {args.auctions}", f"--db {args.db}", *(["--smoke"] if args.smoke else [])]
+    )
+    facts["commit"] = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=data.ROOT
+    ).stdout.strip()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report.render(facts, results, args))
+    args.out.with_suffix(".json").write_text(
+        json.dumps({"facts": facts, "results": [asdict(r) for r in results]}, indent=1, default=str)
+    )
+    print(f"wrote {args.out} in {facts['wall_seconds']} s", flush=True)
+    found = [p for r in results for p in problems(r)]
+    for problem in found:
+        print(f"PROBLEM: {problem}", flush=True)
+    return 1 if found else 0

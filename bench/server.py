@@ -1,0 +1,115 @@
+"""Start the server under test on 127.0.0.1, pinned to one core, and stop it again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.data import BENCH_ENV, ROOT
+
+#: The bench-only ceiling route that bench/serve_app.py adds to the app.
+TRIVIAL_PATH = "/__bench/trivial"
+SCRUBBED_ENV = ("SOCKETIO_MESSAGE_QUEUE", "APP_ENV", "FLASK_DEBUG", "SESSION_COOKIE_SECURE", "FLASK_APP")
+
+
+def cores() -> tuple[str | None, str | None]:
+    """(server core, load-generator core), or (None, None) when pinning is not possible."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2 or shutil.which("taskset") is None:
+        return None, None
+    return str(available[0]), str(available[1])
+
+
+def pinned(command: list[str], core: str | None) -> list[str]:
+    return ["taskset", "-c", core, *command] if core is not None else command
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def uses_gunicorn() -> bool:
+    return (ROOT / "gunicorn.conf.py").exists() and (ROOT / "wsgi.py").exists()
+
+
+class Server:
+    def __init__(self, database_url: str, core: str | None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.core = core
+        self.env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+        self.env.update(BENCH_ENV)
+        self.env.update({"DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(self.port)})
+        self.env["PYTHONUNBUFFERED"] = "1"
+        self._logs = Path(tempfile.mkdtemp(prefix="bb-bench-server-"))
+        self.process: subprocess.Popen[bytes] | None = None
+        if uses_gunicorn():
+            gunicorn = Path(sys.executable).with_name("gunicorn")
+            # The repo's config decides the worker class; the bench asks for one worker
+            # (one core) on a loopback port. Command-line settings override the file's.
+            self.command = [
+                str(gunicorn),
+                "-c",
+                "gunicorn.conf.py",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "bench.serve_app:app",
+            ]
+            self.kind = "gunicorn (repo gunicorn.conf.py, 1 worker)"
+        else:
+            self.command = [sys.executable, "-m", "bench.serve_app"]
+            self.kind = "python main.py equivalent (Werkzeug, threading)"
+
+    def start(self) -> Server:
+        with (self._logs / "stdout.log").open("wb") as out, (self._logs / "stderr.log").open("wb") as err:
+            self.process = subprocess.Popen(
+                pinned(self.command, self.core),
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.stderr_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/health", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server not healthy after 60 s:\n{self.stderr_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def stderr_text(self) -> str:
+        path = self._logs / "stderr.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
