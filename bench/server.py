@@ -54,6 +54,8 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         if uses_gunicorn():
             gunicorn = Path(sys.executable).with_name("gunicorn")
+            if not gunicorn.exists():
+                raise RuntimeError(f"gunicorn.conf.py is in the repo but {gunicorn} is not installed")
             # The repo's config decides the worker class; the bench asks for one worker
             # (one core) on a loopback port. Command-line settings override the file's.
             self.command = [
