@@ -8,13 +8,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 import accounts
 import queries
+import rate_limits
+import realtime
 import services
 from app import db
 from errors import DomainError, not_found
@@ -78,6 +80,7 @@ def outcome_response(outcome: services.Outcome) -> Any:
 
 
 @api.post("/auth/register")
+@rate_limits.limit_registrations
 def register() -> Any:
     data = parse_json_form(RegisterForm)
     user = accounts.register_user(**data)
@@ -85,6 +88,7 @@ def register() -> Any:
 
 
 @api.post("/auth/login")
+@rate_limits.limit_logins
 def login() -> Any:
     data = parse_json_form(LoginForm)
     user = accounts.authenticate(data["username"], data["password"])
@@ -204,6 +208,7 @@ def list_bids(auction_id: int) -> Any:
 
 @api.post("/auctions/<int:auction_id>/bids")
 @login_required
+@rate_limits.limit_bids
 def place_bid(auction_id: int) -> Any:
     data = parse_json_form(BidForm)
     return outcome_response(services.place_bid(current_user, auction_id, data, idempotency_key()))
@@ -299,10 +304,28 @@ def delete_category(category_id: int) -> Any:
 
 @api.get("/health")
 def health() -> Any:
+    """`database` and `message_queue`: each `ok`, `down` or `not_configured`.
+
+    Without the database nothing works: 503. Without the message queue bids still work
+    and only live events between processes stop: `degraded`, still 200.
+    """
+    checks = {
+        "database": database_status(),
+        "message_queue": realtime.message_queue_status(current_app.config["SOCKETIO_MESSAGE_QUEUE"]),
+    }
+    if checks["database"] != "ok":
+        response = jsonify({"status": "unavailable", **checks})
+        response.status_code = 503
+        response.headers["Retry-After"] = "2"
+        return response
+    return jsonify({"status": "degraded" if checks["message_queue"] == "down" else "ok", **checks})
+
+
+def database_status() -> str:
     try:
         db.session.execute(text("SELECT 1"))
         db.session.commit()
     except Exception:
         db.session.rollback()
-        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
-    return jsonify({"status": "ok", "database": "ok"})
+        return "down"
+    return "ok"
