@@ -66,6 +66,7 @@ def authenticate(login: str, password: str) -> User:
     stored = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     password_ok = check_password_hash(stored, password)
     if user is None or not password_ok or not user.is_active:
+        g.login_failed = True  # counted by rate_limits.limit_logins (LOGIN_FAILURE_LIMIT)
         audit("login_failed", user_id=user.id if user else None, login=login[:80])
         raise DomainError("INVALID_CREDENTIALS", "Invalid username or password")
     if _needs_rehash(user.password_hash):

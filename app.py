@@ -115,15 +115,33 @@ def create_app(config: Config | None = None) -> Flask:
     app.json = MoneyJSONProvider(app)
     app.config.from_object(config)
     app.url_value_preprocessor(refuse_ids_past_integer)
-    # One trusted proxy (nginx) in front in production; forged X-Forwarded-For beyond it is ignored.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    configure_logging(app)
 
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_rate_limits(app)
     register_error_handlers(app)
     register_cli(app)
+    trust_proxies(app)
     return app
+
+
+def configure_logging(app: Flask) -> None:
+    import logs
+
+    logs.init_app(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host from exactly TRUSTED_PROXIES proxies (0: none).
+
+    Wraps outermost, around Socket.IO too, so rate limits, logs and the socket origin check
+    see the real client address and scheme, and a forged X-Forwarded-For picks nothing.
+    """
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
 
 def register_extensions(app: Flask) -> None:
@@ -193,6 +211,13 @@ def register_request_hooks(app: Flask) -> None:
     import http_guards
 
     http_guards.init_app(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    # After the request hooks: a request refused by a limit still gets its request id.
+    import rate_limits
+
+    rate_limits.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -5,8 +5,18 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
+from limits import parse_many
+
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEFAULT_CORS_ORIGINS = "http://localhost:5173,http://localhost:3000"
+#: Each limit is a Flask-Limiter string ("10 per minute", several joined with ";").
+RATE_LIMIT_SETTINGS = (
+    "DEFAULT_RATE_LIMIT",
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_FAILURE_LIMIT",
+    "REGISTER_RATE_LIMIT",
+    "BID_RATE_LIMIT",
+)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -69,10 +79,36 @@ class Config:
         # Flask-WTF: we call csrf.protect() ourselves so bearer-token calls can skip it.
         self.WTF_CSRF_CHECK_DEFAULT = False
         self.WTF_CSRF_TIME_LIMIT = None
+        # Over https Flask-WTF also demands a Referer from this very origin (checklist 21).
+        # Kept on deliberately: production serves the SPA, /api, /admin and /socket.io from
+        # one origin (deploy/nginx.conf), and a SPA on another origin uses bearer tokens,
+        # which need no CSRF check at all.
+        self.WTF_CSRF_SSL_STRICT = True
         self.JSON_SORT_KEYS = False
+        # Rate limits (rate_limits.py). Without a storage URI the counters live in this
+        # process only; with several processes point them all at one Redis.
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.DEFAULT_RATE_LIMIT = os.environ.get("DEFAULT_RATE_LIMIT") or "300 per minute"
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute"
+        self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT") or "5 per 15 minutes"
+        self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT") or "5 per minute"
+        self.BID_RATE_LIMIT = os.environ.get("BID_RATE_LIMIT") or "30 per minute"
+        # Proxies in front of us whose X-Forwarded-* headers we believe: 0 ignores them
+        # (a client could forge its address), 1 behind nginx.
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("json" if production else "text")
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL") or "INFO"
 
     def validate(self) -> None:
-        """Fail fast on settings that are unsafe in production."""
+        """Fail fast on settings that are unsafe in production, or that cannot work at all."""
+        for name in RATE_LIMIT_SETTINGS:
+            try:
+                parse_many(getattr(self, name))
+            except ValueError:
+                raise RuntimeError(f"{name}={getattr(self, name)!r} is not a rate limit like '10 per minute'") from None
+        if self.LOG_FORMAT not in {"json", "text"}:
+            raise RuntimeError("LOG_FORMAT must be json or text")
         if self.APP_ENV == "production":
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 raise RuntimeError("APP_ENV=production needs a random SECRET_KEY of 32+ chars")
@@ -96,3 +132,13 @@ class TestConfig(Config):
         self.SNIPE_MAX_EXTENSION_SECONDS = 3600
         self.REQUIRE_PROVIDER_VERIFICATION = False
         self.TOKEN_TTL_DAYS = 30
+        # Limits off so the suite never trips them by accident; tests of the limits turn
+        # them on through the `config` fixture. The documented defaults otherwise.
+        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.DEFAULT_RATE_LIMIT = "300 per minute"
+        self.LOGIN_RATE_LIMIT = "10 per minute"
+        self.LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+        self.REGISTER_RATE_LIMIT = "5 per minute"
+        self.BID_RATE_LIMIT = "30 per minute"
+        self.TRUSTED_PROXIES = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -101,6 +102,20 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return error_response("CSRF_FAILED", "CSRF token missing or invalid", {"csrf": exc.description})
         return render_template("error.html", message="Your form expired; please try again."), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(exc: RateLimitExceeded) -> Any:
+        import rate_limits
+
+        error = rate_limits.breached()
+        db.session.rollback()
+        if wants_json():
+            response = error_response(error.code, error.message, error.details)
+        else:
+            page = render_template("error.html", message="Too many requests; retry later.")
+            response = app.make_response((page, 429))
+        response.headers["Retry-After"] = str(error.details["retry_after"])
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Any:

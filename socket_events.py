@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 import accounts
 import queries
+import rate_limits
 import realtime
 import services
 from app import db, log, socketio, to_jsonable
@@ -156,6 +157,7 @@ class AuctionNamespace(Namespace):
         bidder = _live_user(_current_client())
         if bidder is None:
             raise DomainError("AUTH_REQUIRED", "Log in to bid")
+        rate_limits.hit_bid_limit(bidder.id)  # the same per-user counter as REST bids
         outcome = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
         return {"bid": outcome.body["bid"], "auction": outcome.body["auction"], "replayed": outcome.replayed}
 

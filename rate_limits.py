@@ -1,0 +1,149 @@
+"""Rate limits (Flask-Limiter): how much one client address or one user may do per window.
+
+Every limit is a setting read when a request is checked (see config.py), so tests and
+operators change them without touching code. Counters live in memory, or in Redis when
+RATELIMIT_STORAGE_URI says so; if Redis goes away the same limits are counted in memory
+(`in_memory_fallback_enabled`) instead of failing every request or letting all through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
+from flask_login import current_user
+from limits import RateLimitItem, parse_many
+
+from app import log
+from errors import DomainError
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+#: REST and Socket.IO bids of one user share this counter.
+BID_SCOPE = "bids"
+#: A monitoring probe that gets 429 would report a healthy server as down.
+EXEMPT_ENDPOINTS = frozenset({"api.health"})
+
+
+def client_address() -> str:
+    """The peer, or the address the trusted proxies reported (ProxyFix, TRUSTED_PROXIES)."""
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+def user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
+
+
+def login_account() -> str:
+    """The account a login attempt is aimed at, whether named by username or by email."""
+    import accounts
+
+    if request.is_json:
+        body = request.get_json(silent=True)
+        login = body.get("username") if isinstance(body, dict) else None
+    else:
+        login = request.form.get("username")
+    if not isinstance(login, str) or not login.strip():
+        return client_address()
+    user = accounts.find_user_by_login(login)
+    return f"account:{user.id}" if user else f"login:{login.strip().lower()[:80]}"
+
+
+def setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+limiter = Limiter(
+    key_func=client_address,
+    default_limits=[setting("DEFAULT_RATE_LIMIT")],
+    # Exact windows: "5 failures in 15 minutes" never lets 10 through across a boundary.
+    strategy="moving-window",
+    in_memory_fallback_enabled=True,
+)
+
+
+def limit_logins(view: View) -> View:
+    """Per address and per account LOGIN_RATE_LIMIT; after LOGIN_FAILURE_LIMIT failures for
+    one account every further attempt is refused until the window passes (checklist 16)."""
+    failures = limiter.limit(
+        setting("LOGIN_FAILURE_LIMIT"),
+        key_func=login_account,
+        methods=["POST"],
+        deduct_when=lambda response: bool(g.get("login_failed")),
+    )
+    per_account = limiter.limit(setting("LOGIN_RATE_LIMIT"), key_func=login_account, methods=["POST"])
+    per_address = limiter.limit(setting("LOGIN_RATE_LIMIT"), key_func=client_address, methods=["POST"])
+    return per_address(per_account(failures(view)))
+
+
+def limit_registrations(view: View) -> View:
+    return limiter.limit(setting("REGISTER_RATE_LIMIT"), key_func=client_address, methods=["POST"])(view)
+
+
+def limit_bids(view: View) -> View:
+    """BID_RATE_LIMIT per user, shared with Socket.IO bids (see hit_bid_limit)."""
+    return limiter.shared_limit(setting("BID_RATE_LIMIT"), scope=BID_SCOPE, key_func=user_key)(view)
+
+
+def hit_bid_limit(user_id: int) -> None:
+    """A Socket.IO bid counts against the user's REST bid counter; over it: RATE_LIMITED.
+
+    Flask-Limiter only checks HTTP views, so this hits the same storage key by hand.
+    """
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    args = (f"user:{user_id}", BID_SCOPE)
+    for item in parse_many(current_app.config["BID_RATE_LIMIT"]):
+        try:
+            allowed = limiter.limiter.hit(item, *args)
+        except Exception:
+            # Storage down: switch to the in-memory counters, as the HTTP path does.
+            log.warning("rate limit storage unreachable - falling back to in-memory storage")
+            limiter._storage_dead = True
+            allowed = limiter.limiter.hit(item, *args)
+        if not allowed:
+            raise rate_limited(item, seconds_until_reset(item, args))
+
+
+def seconds_until_reset(item: RateLimitItem, args: tuple[str, ...] | list[str]) -> int:
+    try:
+        reset_at, _ = limiter.limiter.get_window_stats(item, *args)
+    except Exception:
+        return item.get_expiry()
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def rate_limited(item: RateLimitItem, retry_after: int) -> DomainError:
+    return DomainError(
+        "RATE_LIMITED",
+        "Too many requests; retry later",
+        {"limit": str(item), "retry_after": retry_after},
+    )
+
+
+def breached() -> DomainError:
+    """The RATE_LIMITED error for the limit this HTTP request just crossed."""
+    current = limiter.current_limit
+    if current is None:  # not expected: Flask-Limiter records the limit it refused
+        return DomainError("RATE_LIMITED", "Too many requests; retry later", {"retry_after": 60})
+    return rate_limited(current.limit, seconds_until_reset(current.limit, current.request_args))
+
+
+def init_app(app: Flask) -> None:
+    switched_on = app.config["RATELIMIT_ENABLED"]
+    # Flask-Limiter's own switch belongs to the one process-wide Limiter; ours is per app
+    # (checked in exempt() below), so an app built with limits off cannot turn them off
+    # for another one built in the same process (the test suite builds many).
+    app.config["RATELIMIT_ENABLED"] = True
+    limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = switched_on
+    limiter._storage_dead = False  # a fresh storage starts out healthy
+
+
+@limiter.request_filter
+def exempt() -> bool:
+    return not current_app.config["RATELIMIT_ENABLED"] or request.endpoint in EXEMPT_ENDPOINTS
