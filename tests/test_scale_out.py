@@ -230,6 +230,7 @@ def server_env(redis_url: str, **extra: str) -> dict[str, str]:
         "CLOSE_SWEEP_SECONDS": "0.5",
         "SNIPE_WINDOW_SECONDS": "0",
         "RATELIMIT_ENABLED": "false",
+        "TRUSTED_PROXIES": "1",  # nginx in front, as in production
         "GUNICORN_ACCESSLOG": "/dev/null",
         "GUNICORN_LOGLEVEL": "warning",
         **extra,
@@ -269,7 +270,12 @@ class Watcher:
     EVENTS = ("bid_placed", "auction_updated", "auction_closed", "notification")
 
     def __init__(
-        self, url: str, token: str | None = None, transports: list[str] | None = None, reconnection: bool = False
+        self,
+        url: str,
+        token: str | None = None,
+        transports: list[str] | None = None,
+        reconnection: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.disconnected = threading.Event()
@@ -293,6 +299,7 @@ class Watcher:
             namespaces=[NS],
             auth={"token": token} if token else None,
             transports=transports or ["websocket"],
+            headers=headers or {},
             wait_timeout=10,
         )
 
@@ -491,10 +498,14 @@ def test_nginx_serves_the_spa_api_and_socket_io_on_one_origin(fresh: Cluster, wa
     assert health == {"status": "ok", "database": "ok", "message_queue": "ok"}
     plain = requests.get(f"http://127.0.0.1:{fresh.nginx.http_port}/api/health", allow_redirects=False, timeout=5)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
-    # WebSocket upgrade and long-polling (several requests per session: sticky) through nginx.
-    for transports in (["websocket"], ["polling"]):
-        watcher = watchers(nginx, transports=transports)
+    # WebSocket upgrade and long-polling (several requests per session: sticky) through nginx,
+    # from a page of this very origin: behind nginx the app sees https and the public host.
+    # (websocket-client sends Origin: https://<host:port> by itself; requests sends none.)
+    for transports, headers in ((["websocket"], None), (["polling"], {"Origin": nginx})):
+        watcher = watchers(nginx, transports=transports, headers=headers)
         assert watcher.call("sync_time", {})["ok"] is True
+    with pytest.raises(socketio_client.exceptions.ConnectionError):
+        watchers(nginx, transports=["polling"], headers={"Origin": "https://evil.example"})
 
 
 def test_a_watcher_on_process_a_sees_a_bid_placed_through_process_b(fresh: Cluster, watchers) -> None:
