@@ -121,6 +121,24 @@ def test_redis_down_bids_still_stored_health_degraded_and_the_gap_is_recovered(c
     assert len(accepted) >= 8
 
 
+def test_redis_down_at_start_the_app_starts_serves_and_says_degraded(app: Any, database_url: str) -> None:
+    """R11: no crash loop when the message queue is not there yet."""
+    require_tools(database_url)
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    env = {"SOCKETIO_MESSAGE_QUEUE": nowhere, "RATELIMIT_ENABLED": "false", "GUNICORN_ACCESSLOG": "/dev/null"}
+    with GunicornServer(database_url, env=env) as server:
+        status, body = health(server.url)
+        customer = sign_up(server.url, "asha", provider=False)
+        provider = sign_up(server.url, "ravi", provider=True)
+        auction_id = open_auction(server.url, customer)
+        placed = place_bid(server.url, provider, auction_id, Decimal(1500))
+        assert server.running
+
+    assert (status, body) == (200, {"status": "degraded", "database": "ok", "message_queue": "down"})
+    assert placed.status_code == 201, placed.text
+    assert_bid_ledger(auction_id, {placed.json()["bid"]["id"]})
+
+
 # --------------------------------------------------------------------------- R6, R12
 
 
