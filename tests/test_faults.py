@@ -102,8 +102,8 @@ def test_redis_down_bids_still_stored_health_degraded_and_the_gap_is_recovered(c
     # Events resume across processes once B's and A's listeners have resubscribed
     # (python-socketio retries with backoff: 1 s, 2 s, 4 s ...).
     deadline = time.monotonic() + 30
-    while True:
-        latest = bid_through(b, 0)
+    for n in itertools.count(7):  # each bid from the next provider: nobody undercuts itself
+        latest = bid_through(b, n)
         time.sleep(0.5)
         if any(f["bid"]["id"] == latest for f in watcher.events["bid_placed"]):
             break
@@ -226,13 +226,24 @@ def test_a_sigkilled_process_leaves_no_partial_rows_and_the_other_keeps_serving(
 
 
 def upstream_of_nginx(cluster: Cluster) -> int:
-    """The gunicorn port nginx holds an established connection to (ip_hash: one for all of loopback)."""
+    """The gunicorn port that nginx's worker is connected to (ip_hash: one for all of loopback).
+
+    Read from /proc: the worker's socket inodes, matched against established TCP connections."""
+    assert cluster.nginx.process is not None
+    master = cluster.nginx.process.pid
+    workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    inodes = set()
+    for pid in workers:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            target = os.readlink(fd) if fd.is_symlink() else ""
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
     ports = {cluster.a.port, cluster.b.port}
     found = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        remote_port, state = int(fields[2].split(":")[1], 16), fields[3]
-        if state == "01" and remote_port in ports:
+        remote_port, state, inode = int(fields[2].split(":")[1], 16), fields[3], fields[9]
+        if state == "01" and remote_port in ports and inode in inodes:
             found.add(remote_port)
     assert len(found) == 1, f"expected nginx on one upstream, found connections to {found}"
     return found.pop()
