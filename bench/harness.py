@@ -60,6 +60,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
     seed_seconds = data.seed(url, args.auctions)
     app = data.make_app(url)
     fx = data.add_fixtures(app)
+    data.analyze(kind)
     totals = data.counts(app)
     print(f"[{kind}] seeded in {seed_seconds:.1f} s: {totals}", flush=True)
     server_core, load_core = cores()
@@ -148,27 +149,36 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     started = time.monotonic()
     facts = report.machine_facts()
-    results = []
-    try:
-        for kind in kinds:
-            results.append(run_database(kind, args, workdir))
-    finally:
-        for path in workdir.glob("bench.db*"):
-            path.unlink()
-    facts["wall_seconds"] = round(time.monotonic() - started)
     facts["command"] = "python -m bench " + " ".join(
         [f"--auctions {args.auctions}", f"--db {args.db}", *(["--smoke"] if args.smoke else [])]
     )
     facts["commit"] = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=data.ROOT
     ).stdout.strip()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report.render(facts, results, args))
-    args.out.with_suffix(".json").write_text(
-        json.dumps({"facts": facts, "results": [asdict(r) for r in results]}, indent=1, default=str)
-    )
+    results: list[DatabaseResult] = []
+    found: list[str] = []
+    try:
+        for kind in kinds:
+            try:
+                results.append(run_database(kind, args, workdir))
+            except Exception as exc:  # report what did finish; a crash is a harness problem
+                found.append(f"{kind}: the run failed: {exc!r}")
+            # Written after every database, so a later failure never loses an earlier result.
+            facts["wall_seconds"] = round(time.monotonic() - started)
+            write(args.out, facts, results, args)
+    finally:
+        for path in workdir.glob("bench.db*"):
+            path.unlink()
     print(f"wrote {args.out} in {facts['wall_seconds']} s", flush=True)
-    found = [p for r in results for p in problems(r)]
+    found += [p for r in results for p in problems(r)]
     for problem in found:
         print(f"PROBLEM: {problem}", flush=True)
     return 1 if found else 0
+
+
+def write(out: Path, facts: dict, results: list[DatabaseResult], args: argparse.Namespace) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.render(facts, results, args))
+    out.with_suffix(".json").write_text(
+        json.dumps({"facts": facts, "results": [asdict(r) for r in results]}, indent=1, default=str)
+    )
