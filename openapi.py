@@ -515,6 +515,8 @@ def operation(
     """
     writes = method != "get"
     found: list[str] = ["AUTH_REQUIRED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]  # a dead token is a 401 anywhere
+    if endpoint != "api.health":  # every route but the health probe has at least the default limit
+        found.append("RATE_LIMITED")
     if writes:
         found.append("UNSUPPORTED_MEDIA_TYPE")
         if auth == "login":
@@ -572,8 +574,9 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             {"id": ID, "lowest_bid": nullable(MONEY), "bid_count": {"type": "integer"}, "deadline": TIMESTAMP}
         ),
     }
-    health_ok = obj({"status": {"const": "ok"}, "database": {"const": "ok"}})
-    health_down = obj({"status": {"const": "unavailable"}, "database": {"const": "unreachable"}})
+    queue_state = {"enum": ["ok", "down", "not_configured"]}
+    health_ok = obj({"status": {"enum": ["ok", "degraded"]}, "database": {"const": "ok"}, "message_queue": queue_state})
+    health_down = obj({"status": {"const": "unavailable"}, "database": {"const": "down"}, "message_queue": queue_state})
     return [
         # auth
         operation(

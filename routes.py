@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 
 import accounts
 import queries
+import rate_limits
 import services
 from app import db, render_json_value
 from errors import DomainError
@@ -163,6 +164,7 @@ def index() -> Any:
 
 
 @pages.route("/register", methods=["GET", "POST"])
+@rate_limits.limit_registrations
 def register() -> Any:
     form = RegisterPageForm()
     if form.validate_on_submit():
@@ -179,6 +181,7 @@ def register() -> Any:
 
 
 @pages.route("/login", methods=["GET", "POST"])
+@rate_limits.limit_logins
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
@@ -259,6 +262,7 @@ def render_auction(auction_id: int, bid_form: BidForm | None = None, status: int
 
 @pages.post("/auctions/<int:auction_id>/bids")
 @login_required
+@rate_limits.limit_bids
 def place_bid(auction_id: int) -> Any:
     form = BidForm()
     if form.validate_on_submit():

@@ -112,7 +112,7 @@ def test_health_is_ok_when_the_database_answers(client):
     response = client.get("/api/health")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "message_queue": "not_configured"}
 
 
 def test_health_is_503_when_the_database_is_unreachable(client, monkeypatch):
@@ -124,7 +124,7 @@ def test_health_is_503_when_the_database_is_unreachable(client, monkeypatch):
     response = client.get("/api/health")
 
     assert response.status_code == 503
-    assert response.get_json()["database"] == "unreachable"
+    assert response.get_json()["database"] == "down"
 
 
 # --------------------------------------------------------------------------- hostile input: 400, never 500

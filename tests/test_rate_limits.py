@@ -436,3 +436,40 @@ def test_a_login_refused_before_the_view_is_not_counted(app, client, customer, f
         assert client.post("/api/auth/login", data="username=asha", content_type="text/plain").status_code == 415
 
     assert login(client, customer.username).status_code == 200
+
+
+# --------------------------------------------------------------------------- the HTML forms
+
+
+def csrf_from(page: Any) -> str:
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def test_the_login_page_is_limited_like_the_api(client, make_user):
+    make_user("asha")
+    token = csrf_from(client.get("/login"))
+    for _ in range(5):
+        response = client.post("/login", data={"username": "asha", "password": "wrong", "csrf_token": token})
+        assert response.status_code == 400  # the form, with "Invalid username or password"
+    refused = client.post("/login", data={"username": "asha", "password": PASSWORD, "csrf_token": token})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert count(AuthToken) == 0
+
+
+def test_the_register_page_is_limited_like_the_api(client):
+    token = csrf_from(client.get("/register"))
+    for i in range(6):
+        response = client.post(
+            "/register",
+            data={
+                "username": f"walkin{i}",
+                "email": f"walkin{i}@example.com",
+                "password": PASSWORD,
+                "confirm_password": PASSWORD,
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == (302 if i < 5 else 429), i
+    assert count(User) == 5
