@@ -97,7 +97,11 @@ def search_auctions(filters: dict[str, Any], viewer: User | None) -> Page:
     descending = (filters.get("order") or "desc") == "desc"
     ordered = column.desc() if descending else column.asc()
     tiebreak = Auction.id.desc() if descending else Auction.id.asc()
-    stmt = stmt.order_by(ordered.nulls_last(), tiebreak)
+    # NULLS LAST only where NULL can occur (lowest_bid): on a NOT NULL column it stops
+    # PostgreSQL from reading ix_auctions_created_at_id and makes it sort every row.
+    if column is Auction.lowest_bid:
+        ordered = ordered.nulls_last()
+    stmt = stmt.order_by(ordered, tiebreak)
     return _paginate(stmt, filters.get("page") or 1, page_size(filters.get("per_page"), 10))
 
 
