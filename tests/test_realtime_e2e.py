@@ -7,9 +7,6 @@ short auction deadline that the test is about.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +14,7 @@ import pytest
 import requests
 import socketio as socketio_client
 from live_server import LiveServer
+from socket_client import Watcher
 from sqlalchemy import select, update
 
 from app import db
@@ -25,49 +23,6 @@ from models import AuctionEvent
 NS = "/auctions"
 PASSWORD = "password123"
 DEADLINE_SECONDS = 8
-
-
-class Watcher:
-    """A python-socketio client that records every event it receives, in order."""
-
-    def __init__(self, url: str, token: str | None = None, headers: dict[str, str] | None = None) -> None:
-        self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self._changed = threading.Condition()
-        self.client = socketio_client.Client(reconnection=False)
-        for name in ("bid_placed", "bid_withdrawn", "auction_updated", "auction_closed", "notification"):
-            self.client.on(name, self._recorder(name), namespace=NS)
-        self.client.connect(
-            url,
-            namespaces=[NS],
-            auth={"token": token} if token else None,
-            headers=headers or {},
-            transports=["websocket"],
-            wait_timeout=10,
-        )
-
-    def _recorder(self, name: str):
-        def record(payload: dict[str, Any]) -> None:
-            with self._changed:
-                self.events[name].append(payload)
-                self._changed.notify_all()
-
-        return record
-
-    def call(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
-        return self.client.call(event, data, namespace=NS, timeout=10)
-
-    def wait_for(self, name: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.events[name]) < count:
-                remaining = deadline - time.monotonic()
-                assert remaining > 0, f"only {len(self.events[name])} of {count} {name} events arrived"
-                self._changed.wait(remaining)
-            return list(self.events[name])
-
-    def close(self) -> None:
-        if self.client.connected:
-            self.client.disconnect()
 
 
 class Api:
@@ -160,14 +115,14 @@ def test_live_bidding_from_first_bid_to_award_and_audit(server, watchers):
     socket_bid(2, 4200)
     rest_bid(0, 3900.5)
 
-    placed = watcher.wait_for("bid_placed", 4)
+    placed = watcher.wait_for("bid_placed", 4, timeout=15)
     assert [e["lowest_bid"] for e in placed] == [4800, 4500, 4200, 3900.5]
     assert [e["seq"] for e in placed] == sorted(e["seq"] for e in placed)
     assert all("user_id" not in e["bid"] and "description" not in e["bid"] for e in placed)
 
-    outbid = [n for n in sockets[0].wait_for("notification", 1) if n["type"] == "outbid"]
+    outbid = [n for n in sockets[0].wait_for("notification", 1, timeout=15) if n["type"] == "outbid"]
     assert outbid and outbid[0]["auction_id"] == auction_id
-    assert [n["type"] for n in creator_socket.wait_for("notification", 4)].count("new_bid") == 4
+    assert [n["type"] for n in creator_socket.wait_for("notification", 4, timeout=15)].count("new_bid") == 4
 
     rejoined = connect()
     answer = rejoined.call("join_auction", {"auction_id": auction_id, "since_seq": last_seen})
@@ -181,7 +136,7 @@ def test_live_bidding_from_first_bid_to_award_and_audit(server, watchers):
         closed = sock.wait_for("auction_closed", 1, timeout=closing_budget)
         assert len(closed) == 1
         assert closed[0]["status"] == "completed" and closed[0]["winning_bid"]["amount"] == 3900.5
-    won = [n for n in sockets[0].wait_for("notification", 2) if n["type"] == "auction_won"]
+    won = [n for n in sockets[0].wait_for("notification", 2, timeout=15) if n["type"] == "auction_won"]
     assert len(won) == 1
     assert api.get(f"/api/auctions/{auction_id}")["auction"]["status"] == "completed"
 
@@ -234,4 +189,4 @@ def test_a_browser_cookie_session_can_watch_and_bid(server, watchers):
     assert sock.call("join_auction", {"auction_id": auction_id})["ok"] is True
     answer = sock.call("place_bid", {"auction_id": auction_id, "amount": 650, "description": "Washer + labour"})
     assert answer["ok"] is True, answer
-    assert sock.wait_for("bid_placed", 1)[0]["lowest_bid"] == 650
+    assert sock.wait_for("bid_placed", 1, timeout=15)[0]["lowest_bid"] == 650
