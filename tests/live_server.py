@@ -62,10 +62,15 @@ class LiveServer:
         self._stdout = Path(self._logs.name) / "stdout.log"
         self._stderr = Path(self._logs.name) / "stderr.log"
 
+    def command(self) -> list[str]:
+        """What runs the server; subclasses run other entry points (gunicorn) the same way."""
+        return [sys.executable, "main.py"]
+
     def start(self) -> LiveServer:
-        with self._stdout.open("wb") as stdout, self._stderr.open("wb") as stderr:
+        # Append: a server started again keeps what it logged before its restart.
+        with self._stdout.open("ab") as stdout, self._stderr.open("ab") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "main.py"],
+                self.command(),
                 cwd=ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

@@ -105,25 +105,9 @@ class RedisServer:
 class GunicornServer(LiveServer):
     """The production command, `gunicorn -c gunicorn.conf.py wsgi:app`, on a free port."""
 
-    def start(self) -> GunicornServer:
-        with self._stdout.open("ab") as stdout, self._stderr.open("ab") as stderr:
-            self.process = subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("gunicorn")),
-                    "-c",
-                    "gunicorn.conf.py",
-                    "-b",
-                    f"127.0.0.1:{self.port}",
-                    "wsgi:app",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=stderr,
-            )
-        self._wait_healthy()
-        return self
+    def command(self) -> list[str]:
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        return [gunicorn, "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}", "wsgi:app"]
 
     def worker_pid(self) -> int:
         """The one worker of this gunicorn master (the process that serves)."""
