@@ -153,8 +153,8 @@ def public_profile(user_id: int) -> Any:
 @api.get("/auctions")
 def list_auctions() -> Any:
     form = parse_query(AuctionSearchForm, request.args)
-    page = queries.search_auctions(form.data, viewer())
-    return jsonify({"auctions": [a.to_dict(viewer()) for a in page.items], "pagination": page.pagination})
+    page = queries.auction_listing(form.data, viewer())
+    return jsonify({"auctions": page.items, "pagination": page.pagination})
 
 
 @api.post("/auctions")

@@ -62,6 +62,8 @@ class Config:
         self.REQUIRE_PROVIDER_VERIFICATION = env_bool("REQUIRE_PROVIDER_VERIFICATION", False)
         self.TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
         self.CLOSE_SWEEP_SECONDS = float(os.environ.get("CLOSE_SWEEP_SECONDS", "5"))
+        # How long a listing's pagination total is reused (queries.ListingTotals); 0: exact.
+        self.LISTING_TOTAL_TTL_SECONDS = float(os.environ.get("LISTING_TOTAL_TTL_SECONDS", "5"))
         self.HOST = os.environ.get("HOST", "0.0.0.0")
         self.PORT = env_int("PORT", 5050)
         # OWASP's minimum for scrypt is N=2^15, r=8, p=3; werkzeug's default p=1 is below it.
@@ -132,6 +134,7 @@ class TestConfig(Config):
         self.SNIPE_MAX_EXTENSION_SECONDS = 3600
         self.REQUIRE_PROVIDER_VERIFICATION = False
         self.TOKEN_TTL_DAYS = 30
+        self.LISTING_TOTAL_TTL_SECONDS = 0  # exact totals; tests of the cache set their own
         # Limits off so the suite never trips them by accident; tests of the limits turn
         # them on through the `config` fixture. The documented defaults otherwise.
         self.RATELIMIT_ENABLED = False

@@ -152,6 +152,12 @@ class Auction(db.Model):
         CheckConstraint("bid_count >= 0", name="bid_count"),
         Index("ix_auctions_status_deadline", "status", "deadline"),
         Index("ix_auctions_created_at_id", "created_at", "id"),
+        # One per listing sort (GET /api/auctions?sort=...), with id as the tiebreak the
+        # query orders by, so a page is read off the index instead of sorting every row.
+        Index("ix_auctions_budget_max_id", "budget_max", "id"),
+        Index("ix_auctions_deadline_id", "deadline", "id"),
+        Index("ix_auctions_lowest_bid_id", "lowest_bid", "id"),
+        Index("ix_auctions_bid_count_id", "bid_count", "id"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -199,26 +205,53 @@ class Auction(db.Model):
 
     def to_dict(self, viewer: User | None = None) -> dict[str, Any]:
         """The listing view; the API adds bids and the creator for the detail view."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "description": self.description,
-            "category_id": self.category_id,
-            "category_name": self.category.name,
-            "location": self.location,
-            "budget_min": self.budget_min,
-            "budget_max": self.budget_max,
-            "deadline": self.deadline,
-            "requirements": self.requirements,
-            "status": self.status,
-            "created_by": self.created_by,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "closed_at": self.closed_at,
-            "bid_count": self.bid_count,
-            "lowest_bid": self.lowest_bid,
-            "is_mine": viewer is not None and viewer.id == self.created_by,
-        }
+        return auction_summary(self, self.category.name, viewer)
+
+
+#: The auction columns of the listing view: the API listing selects exactly these as plain
+#: rows (no ORM instances), and auction_summary renders either kind of source.
+SUMMARY_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "category_id",
+    "location",
+    "budget_min",
+    "budget_max",
+    "deadline",
+    "requirements",
+    "status",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "bid_count",
+    "lowest_bid",
+)
+
+
+def auction_summary(source: Any, category_name: str, viewer: User | None) -> dict[str, Any]:
+    """The listing view of an auction from an Auction or a row holding SUMMARY_COLUMNS."""
+    return {
+        "id": source.id,
+        "title": source.title,
+        "description": source.description,
+        "category_id": source.category_id,
+        "category_name": category_name,
+        "location": source.location,
+        "budget_min": source.budget_min,
+        "budget_max": source.budget_max,
+        "deadline": source.deadline,
+        "requirements": source.requirements,
+        "status": source.status,
+        "created_by": source.created_by,
+        "created_at": source.created_at,
+        "updated_at": source.updated_at,
+        "closed_at": source.closed_at,
+        "bid_count": source.bid_count,
+        "lowest_bid": source.lowest_bid,
+        "is_mine": viewer is not None and viewer.id == source.created_by,
+    }
 
 
 class Bid(db.Model):
@@ -246,35 +279,69 @@ class Bid(db.Model):
     bidder = db.relationship(User, foreign_keys=[user_id])
     auction = db.relationship(Auction, foreign_keys=[auction_id])
 
+    @property
+    def username(self) -> str:
+        return self.bidder.username
+
     def public_dict(self) -> dict[str, Any]:
-        """What a competitor or an anonymous watcher may see."""
-        return {
-            "id": self.id,
-            "auction_id": self.auction_id,
-            "amount": self.amount,
-            "status": self.status,
-            "created_at": self.created_at,
-            "bidder": f"Bidder {self.bidder_number}",
-        }
+        return bid_public_view(self)
 
     def full_dict(self) -> dict[str, Any]:
-        return {
-            **self.public_dict(),
-            "user_id": self.user_id,
-            "username": self.bidder.username,
-            "description": self.description,
-            "estimated_duration": self.estimated_duration,
-            "notes": self.notes,
-            "updated_at": self.updated_at,
-        }
+        return bid_full_view(self)
 
     def to_dict(self, viewer: User | None, auction: Auction) -> dict[str, Any]:
-        """Bid privacy in one place: creator/admin see all, the bidder its own, others little."""
-        if viewer is not None and viewer.id == self.user_id:
-            return {**self.full_dict(), "is_mine": True}
-        if auction.can_manage(viewer):
-            return {**self.full_dict(), "is_mine": False}
-        return {**self.public_dict(), "is_mine": False}
+        return bid_view(self, viewer, auction)
+
+
+#: The bid columns the views below read; with the bidder's username they make a row that
+#: renders like a Bid (the detail view reads its bids as plain rows).
+BID_VIEW_COLUMNS = (
+    "id",
+    "auction_id",
+    "user_id",
+    "amount",
+    "description",
+    "estimated_duration",
+    "notes",
+    "status",
+    "bidder_number",
+    "created_at",
+    "updated_at",
+)
+
+
+def bid_public_view(bid: Any) -> dict[str, Any]:
+    """What a competitor or an anonymous watcher may see of a Bid or a bid row."""
+    return {
+        "id": bid.id,
+        "auction_id": bid.auction_id,
+        "amount": bid.amount,
+        "status": bid.status,
+        "created_at": bid.created_at,
+        "bidder": f"Bidder {bid.bidder_number}",
+    }
+
+
+def bid_full_view(bid: Any) -> dict[str, Any]:
+    """Everything about a bid, for its bidder, the auction's creator and admins."""
+    return {
+        **bid_public_view(bid),
+        "user_id": bid.user_id,
+        "username": bid.username,
+        "description": bid.description,
+        "estimated_duration": bid.estimated_duration,
+        "notes": bid.notes,
+        "updated_at": bid.updated_at,
+    }
+
+
+def bid_view(bid: Any, viewer: User | None, auction: Auction) -> dict[str, Any]:
+    """Bid privacy in one place: creator/admin see all, the bidder its own, others little."""
+    if viewer is not None and viewer.id == bid.user_id:
+        return {**bid_full_view(bid), "is_mine": True}
+    if auction.can_manage(viewer):
+        return {**bid_full_view(bid), "is_mine": False}
+    return {**bid_public_view(bid), "is_mine": False}
 
 
 class IdempotencyRecord(db.Model):

@@ -3,15 +3,30 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import db
 from errors import DomainError, not_found
-from models import Auction, AuctionEvent, Bid, Category, Notification, User, utcnow
+from models import (
+    BID_VIEW_COLUMNS,
+    SUMMARY_COLUMNS,
+    Auction,
+    AuctionEvent,
+    Bid,
+    Category,
+    Notification,
+    User,
+    auction_summary,
+    bid_view,
+    utcnow,
+)
 from services import close_if_expired, redact_event
 
 MAX_PER_PAGE = 100
@@ -68,31 +83,72 @@ def category_with_descendants(category_id: int) -> list[int]:
     return found
 
 
-def search_auctions(filters: dict[str, Any], viewer: User | None) -> Page:
-    """GET /api/auctions: filters, sort and page, as validated by forms.AuctionSearchForm."""
-    stmt = select(Auction)
+#: Filters that do not change which auctions match (so not part of a total's cache key).
+_PAGING_KEYS = frozenset({"page", "per_page", "sort", "order"})
+_MAX_CACHED_TOTALS = 10_000
+
+
+class ListingTotals:
+    """Pagination totals of auction listings, each reused for LISTING_TOTAL_TTL_SECONDS.
+
+    Counting every matching auction is a scan that grows with the catalogue (milliseconds
+    on SQLite, tens of them on PostgreSQL at 100,000 auctions), paid on every page view
+    while the page itself costs the same at any size. A total a few seconds old is what
+    large marketplaces show; the rows on the page are always read fresh. A TTL of 0
+    counts on every request.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._totals: dict[Hashable, tuple[float, int]] = {}
+
+    def get(self, key: Hashable, ttl: float, count: Callable[[], int]) -> int:
+        if ttl <= 0:
+            return count()
+        now = self.clock()
+        cached = self._totals.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        total = count()
+        if len(self._totals) >= _MAX_CACHED_TOTALS:  # free-text filters must not grow it forever
+            self._totals.clear()
+        self._totals[key] = (now + ttl, total)
+        return total
+
+
+def listing_totals() -> ListingTotals:
+    """This application's cache of listing totals."""
+    return current_app.extensions.setdefault("bidbazaar_listing_totals", ListingTotals())
+
+
+def _listing_conditions(filters: dict[str, Any], viewer: User | None) -> list[Any]:
+    conditions: list[Any] = []
     if filters.get("category"):
-        stmt = stmt.where(Auction.category_id.in_(category_with_descendants(filters["category"])))
+        conditions.append(Auction.category_id.in_(category_with_descendants(filters["category"])))
     if filters.get("status"):
-        stmt = stmt.where(Auction.status == filters["status"])
+        conditions.append(Auction.status == filters["status"])
     if filters.get("location"):
-        stmt = stmt.where(Auction.location.ilike(_like(filters["location"]), escape="\\"))
+        conditions.append(Auction.location.ilike(_like(filters["location"]), escape="\\"))
     if filters.get("q"):
         pattern = _like(filters["q"])
-        stmt = stmt.where(
+        conditions.append(
             or_(Auction.title.ilike(pattern, escape="\\"), Auction.description.ilike(pattern, escape="\\"))
         )
     # Budget filters select auctions whose budget range overlaps [min_budget, max_budget].
     if filters.get("min_budget") is not None:
-        stmt = stmt.where(Auction.budget_max >= filters["min_budget"])
+        conditions.append(Auction.budget_max >= filters["min_budget"])
     if filters.get("max_budget") is not None:
-        stmt = stmt.where(Auction.budget_min <= filters["max_budget"])
+        conditions.append(Auction.budget_min <= filters["max_budget"])
     if filters.get("created_by"):
-        stmt = stmt.where(Auction.created_by == filters["created_by"])
+        conditions.append(Auction.created_by == filters["created_by"])
     if filters.get("mine") == "true":
         if viewer is None:
             raise DomainError("AUTH_REQUIRED", "Log in to list your own auctions")
-        stmt = stmt.where(Auction.created_by == viewer.id)
+        conditions.append(Auction.created_by == viewer.id)
+    return conditions
+
+
+def _listing_order(filters: dict[str, Any]) -> tuple[Any, Any]:
     column = SORT_COLUMNS[filters.get("sort") or "created_at"]
     descending = (filters.get("order") or "desc") == "desc"
     ordered = column.desc() if descending else column.asc()
@@ -101,8 +157,55 @@ def search_auctions(filters: dict[str, Any], viewer: User | None) -> Page:
     # PostgreSQL from reading ix_auctions_created_at_id and makes it sort every row.
     if column is Auction.lowest_bid:
         ordered = ordered.nulls_last()
-    stmt = stmt.order_by(ordered, tiebreak)
-    return _paginate(stmt, filters.get("page") or 1, page_size(filters.get("per_page"), 10))
+    return ordered, tiebreak
+
+
+def _listing_page(filters: dict[str, Any], viewer: User | None, projection: Select) -> Page:
+    """One page of matching auctions, as rows of `projection`, with its (cached) total."""
+    conditions = _listing_conditions(filters, viewer)
+    order = _listing_order(filters)
+    page = filters.get("page") or 1
+    per_page = page_size(filters.get("per_page"), 10)
+    offset = (page - 1) * per_page
+    # The page's ids come off the sort index alone (it holds id), so a deep OFFSET steps
+    # over index entries instead of reading and discarding whole rows; only the rows of
+    # the page itself are then read.
+    ids = select(Auction.id).where(*conditions).order_by(*order).limit(per_page).offset(offset).subquery()
+    items = list(db.session.execute(projection.join(ids, ids.c.id == Auction.id).order_by(*order)))
+    if 0 < len(items) < per_page or (not items and page == 1):
+        total = offset + len(items)  # the last page: no need to count
+    else:
+        key = tuple(sorted((k, v) for k, v in filters.items() if k not in _PAGING_KEYS and v not in (None, "")))
+        if filters.get("mine") == "true":
+            key += (("viewer", viewer.id if viewer else None),)
+        total = listing_totals().get(
+            key,
+            current_app.config["LISTING_TOTAL_TTL_SECONDS"],
+            lambda: db.session.scalar(select(func.count()).select_from(Auction).where(*conditions)) or 0,
+        )
+    return Page(items, page, per_page, total)
+
+
+def search_auctions(filters: dict[str, Any], viewer: User | None) -> Page:
+    """Filtered, sorted, paged auctions as Auction instances (the HTML pages), as validated
+    by forms.AuctionSearchForm."""
+    result = _listing_page(filters, viewer, select(Auction))
+    return Page([row[0] for row in result.items], result.page, result.per_page, result.total)
+
+
+_SUMMARY_COLUMNS = (*(getattr(Auction, name) for name in SUMMARY_COLUMNS), Category.name.label("category_name"))
+
+
+def auction_listing(filters: dict[str, Any], viewer: User | None) -> Page:
+    """GET /api/auctions: the same auctions as search_auctions, as listing dicts.
+
+    Read as plain rows, not Auction instances: building and tracking ORM objects was most
+    of this endpoint's cost (bench/RESULTS.md, "Then make it fast").
+    """
+    projection = select(*_SUMMARY_COLUMNS).join_from(Auction, Category, Auction.category_id == Category.id)
+    result = _listing_page(filters, viewer, projection)
+    items = [auction_summary(row, row.category_name, viewer) for row in result.items]
+    return Page(items, result.page, result.per_page, result.total)
 
 
 def auction_or_404(auction_id: int) -> Auction:
@@ -116,12 +219,16 @@ def auction_or_404(auction_id: int) -> Auction:
     return auction
 
 
+_BID_COLUMNS = (*(getattr(Bid, name) for name in BID_VIEW_COLUMNS), User.username)
+
+
 def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
     """GET /api/auctions/{id} and the join_auction snapshot: the same JSON for both."""
     now = utcnow()
-    bids = db.session.scalars(
-        select(Bid)
-        .options(joinedload(Bid.bidder))
+    # Plain rows, not Bid instances: building 50 ORM objects was most of this view's cost.
+    bids = db.session.execute(
+        select(*_BID_COLUMNS)
+        .join_from(Bid, User, Bid.user_id == User.id)
         .where(Bid.auction_id == auction.id)
         .order_by(Bid.id.desc())
         .limit(DETAIL_BIDS)
@@ -132,11 +239,11 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
         winner = next((b for b in bids if b.id == auction.winning_bid_id), None) or db.session.get(
             Bid, auction.winning_bid_id
         )
-        winning = winner.to_dict(viewer, auction)
+        winning = bid_view(winner, viewer, auction)
     return {
         **auction.to_dict(viewer),
         "creator": creator.to_public_dict(),
-        "bids": [bid.to_dict(viewer, auction) for bid in bids],
+        "bids": [bid_view(bid, viewer, auction) for bid in bids],
         "winning_bid": winning,
         "server_time": now,
         "seconds_remaining": auction.seconds_remaining(now),
