@@ -12,12 +12,17 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench import data, load, report
+from bench import data, load, report, scale, sizes
 from bench.querycount import QueryCount, count_queries
 from bench.server import TRIVIAL_PATH, Server, cores
 
 CONCURRENCY = (1, 16, 64)
 SMOKE_CONCURRENCY = (16,)
+#: Figure 6's concurrencies (the brief: the listing at 16 and 64 connections).
+SCALE_CONCURRENCY = (16, 64)
+#: Figure 1's extra catalogue sizes (the main run's own data is the largest point).
+SIZES = "1000,10000"
+SMOKE_SIZES = "50"
 
 
 @dataclass
@@ -38,6 +43,8 @@ class DatabaseResult:
     locked_messages: int = 0
     tracebacks: int = 0
     queries: list[QueryCount] = field(default_factory=list)
+    sizes: list[sizes.SizePoint] = field(default_factory=list)
+    scale: scale.ScaleResult | None = None
 
 
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
@@ -55,6 +62,10 @@ def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
 
 def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> DatabaseResult:
     url = data.database_url(kind, workdir)
+    levels = SMOKE_CONCURRENCY if args.smoke else CONCURRENCY
+    # Before the main seeding: on PostgreSQL every size point recreates bb_bench.
+    curve_levels = tuple(c for c in sizes.LEVELS if c in levels)
+    curve = sizes.run(kind, args.sizes, workdir, curve_levels, args.duration, args.warmup)
     print(f"[{kind}] fresh database, seed-demo --auctions {args.auctions}", flush=True)
     data.recreate(kind)
     seed_seconds = data.seed(url, args.auctions)
@@ -64,8 +75,8 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
     totals = data.counts(app)
     print(f"[{kind}] seeded in {seed_seconds:.1f} s: {totals}", flush=True)
     server_core, load_core = cores()
-    levels = SMOKE_CONCURRENCY if args.smoke else CONCURRENCY
     result = DatabaseResult(kind, totals["auctions"], totals["bids"], seed_seconds, "", os.getloadavg())
+    result.sizes = curve
     print(f"[{kind}] counting SQL statements per GET route", flush=True)
     result.queries = count_queries(app, fx)
     with Server(url, server_core) as server:
@@ -107,6 +118,10 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
         result.invariants[label] = data.check_invariant(app, auction_id)
     spread_ok = all(data.check_invariant(app, a)["ok"] for a in fx.spread_auctions[:50])
     result.invariants["spread (first 50 auctions)"] = {"ok": spread_ok}
+    if args.scale_out:
+        print(f"[{kind}] figure 6: two processes behind nginx", flush=True)
+        scale_levels = tuple(c for c in SCALE_CONCURRENCY if c in levels) or levels
+        result.scale = scale.run(url, app, fx, args, scale_levels)
     result.load_end = os.getloadavg()
     return result
 
@@ -125,6 +140,8 @@ def problems(result: DatabaseResult) -> list[str]:
             found.append(f"{result.kind}: invariant broken on {label}: {row}")
     if result.tracebacks:
         found.append(f"{result.kind}: {result.tracebacks} tracebacks in the server's log")
+    found += sizes.problems(result.kind, result.sizes)
+    found += scale.problems(result.kind, result.scale)
     return found
 
 
@@ -136,7 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; smoke: a temp file)")
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 8; smoke 1)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up before each GET run (default 2; smoke 0)")
+    parser.add_argument(
+        "--sizes",
+        help=f"figure 1's extra catalogue sizes, comma-separated, or none (default {SIZES}; smoke {SMOKE_SIZES})",
+    )
+    parser.add_argument("--no-scale-out", dest="scale_out", action="store_false", help="skip figure 6 (nginx)")
     args = parser.parse_args(argv)
+    args.sizes = sizes.parse(args.sizes if args.sizes is not None else SMOKE_SIZES if args.smoke else SIZES)
     if args.duration is None:
         args.duration = 1.0 if args.smoke else 8.0
     if args.warmup is None:
@@ -146,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out = workdir / "RESULTS.md" if args.smoke else Path(__file__).resolve().parent / "RESULTS.md"
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed: run `bash .ci/install-bench-tools`")
+    if args.scale_out and (missing := scale.available()):
+        parser.error(f"figure 6: {missing}, or pass --no-scale-out")
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     started = time.monotonic()
     facts = report.machine_facts()
@@ -170,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in workdir.glob("bench.db*"):
             path.unlink()
     print(f"wrote {args.out} in {facts['wall_seconds']} s", flush=True)
+    if "plots_error" in facts:
+        found.append(f"plots: {facts['plots_error']}")
     found += [p for r in results for p in problems(r)]
     for problem in found:
         print(f"PROBLEM: {problem}", flush=True)
@@ -178,6 +205,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def write(out: Path, facts: dict, results: list[DatabaseResult], args: argparse.Namespace) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
+    try:  # before the report, which links the plots it lists
+        from bench import plots  # matplotlib: requirements-bench.txt
+
+        written = plots.write_all(results, out.parent / "plots")
+        facts["plots"] = [(caption, str(path.relative_to(out.parent))) for caption, path in written]
+        facts.pop("plots_error", None)
+    except Exception as exc:  # a broken plot must not lose the tables
+        facts["plots"] = []
+        facts["plots_error"] = (
+            repr(exc) if not isinstance(exc, ImportError) else f"{exc}: pip install -r requirements-bench.txt"
+        )
     out.write_text(report.render(facts, results, args))
     out.with_suffix(".json").write_text(
         json.dumps({"facts": facts, "results": [asdict(r) for r in results]}, indent=1, default=str)

@@ -88,6 +88,7 @@ def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace)
     ]
     for result in results:
         out += _database_section(result)
+    out += _plots(facts)
     out += _missing()
     return "\n".join(out) + "\n"
 
@@ -139,6 +140,7 @@ def _database_section(result: DatabaseResult) -> list[str]:
             f"{ratio:.2f} | {_ms(run.p50_ms)} | {_ms(run.p99_ms)} | {_ms(ceiling.p99_ms) if ceiling else '-'} | "
             f"{p99_ratio:.1f} | {goal} |"
         )
+    out += _size_curve(result)
     out += [
         "",
         "### 2. Detail: GET /api/auctions/{id} (an auction with 1,000 bids)",
@@ -156,6 +158,7 @@ def _database_section(result: DatabaseResult) -> list[str]:
             f"{_ms(run.p50_ms)} | {_ms(run.p99_ms)} | ≥ 0.5×: {_verdict(ratio >= 0.5)} |"
         )
     out += _bids_section(result)
+    out += _scale_section(result)
     out += [
         "",
         "### 7. SQL statements per request (every GET route)",
@@ -226,14 +229,150 @@ def _bids_section(result: DatabaseResult) -> list[str]:
     return out
 
 
+def _size_curve(result: DatabaseResult) -> list[str]:
+    """Figure 1 by catalogue size: the extra sizes, then this run's own data."""
+    from bench import sizes
+
+    main = sizes.main_point(result.auctions, result.seed_seconds, result.browse, result.ceilings)
+    points = sorted([*result.sizes, main], key=lambda p: p.auctions)
+    out = [
+        "",
+        "#### Figure 1 by catalogue size",
+        "",
+    ]
+    if len(points) < 2:
+        return [*out, "Not measured in this run (`--sizes none`).", ""]
+    out += [
+        f"Goal: latency flat from 1,000 to 100,000 auctions, read here as: at the largest size, p50 ≤ "
+        f"{sizes.P50_FLAT}× and p99 ≤ {sizes.P99_FLAT}× the smallest size's, per case and concurrency. "
+        "Each smaller size is a database of its own (`seed-demo --auctions N`, no fixtures) served and "
+        "loaded like the main run, with its own trivial ceiling; the largest is this run's data "
+        "(figure 1's runs, fixtures included). Below 2,000 auctions page 200 is past the last page "
+        "(10 per page), which still makes the database count and skip every row.",
+        "",
+        "| auctions | case | c | req/s | trivial req/s | ratio | p50 ms | p99 ms | p50 vs smallest | "
+        "p99 vs smallest | goal |",
+        "| --: | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |",
+    ]
+    for label, _path in sizes.CASES:
+        for c in sorted({r.connections for p in points for r in p.runs}):
+            rows = [(p, next((r for r in p.runs if r.label == label and r.connections == c), None)) for p in points]
+            rows = [(p, r) for p, r in rows if r is not None]
+            if not rows:
+                continue
+            first = rows[0][1]
+            for point, run in rows:
+                ceiling = next((r for r in point.runs if r.label == sizes.TRIVIAL and r.connections == c), None)
+                ratio = run.rps / ceiling.rps if ceiling and ceiling.rps else 0
+                p50 = run.p50_ms / first.p50_ms if first.p50_ms else 0
+                p99 = run.p99_ms / first.p99_ms if first.p99_ms else 0
+                goal = ""
+                if point is rows[-1][0] and len(rows) > 1:
+                    goal = f"flat: {_verdict(p50 <= sizes.P50_FLAT and p99 <= sizes.P99_FLAT)}"
+                out.append(
+                    f"| {point.auctions:,} | {label} | {c} | {run.rps:,.0f} | {ceiling.rps if ceiling else 0:,.0f} | "
+                    f"{ratio:.2f} | {_ms(run.p50_ms)} | {_ms(run.p99_ms)} | {p50:.2f}× | {p99:.2f}× | {goal} |"
+                )
+    return out
+
+
+def _scale_section(result: DatabaseResult) -> list[str]:
+    """Figure 6: one process and two behind nginx (bench/scale.py)."""
+    from bench import scale
+
+    fig = result.scale
+    out = ["", "### 6. Two processes behind nginx: GET /api/auctions and the hot auction", ""]
+    if fig is None:
+        return [*out, "Not measured in this run (`--no-scale-out`).", ""]
+    out += [
+        f"Goal: the listing through nginx with two processes ≥ {scale.GOAL}× one process behind the same "
+        "nginx; the bid invariant holds across processes. Each process is `gunicorn -c gunicorn.conf.py "
+        "--workers 1` with `SOCKETIO_MESSAGE_QUEUE` on a private redis-server and `TRUSTED_PROXIES=1`; "
+        "nginx runs deploy/nginx.conf (one worker, plain HTTP on loopback, `/__bench/` proxied too) with "
+        "its `ip_hash` replaced by round robin: from 127.0.0.1 alone ip_hash would send every request to "
+        "one process. *Direct* is the same process without nginx, for reference. "
+        f"Pinning: {fig.pinning}. With one process nginx and wrk have the other core to themselves; "
+        "with two they share both cores with the processes, so the ratio understates two processes on "
+        "cores of their own: the CPU column shows who used what (100 % = one core).",
+        "",
+        "| setup | case | c | req/s | trivial req/s (same setup) | ratio | p50 ms | p99 ms | "
+        "requests per process | CPU % A / B / nginx / wrk | vs one process | goal |",
+        "| --- | --- | --: | --: | --: | --: | --: | --: | --- | --- | --: | --- |",
+    ]
+
+    def find(setup: str, label: str, c: int) -> scale.Measured | None:
+        return next((m for m in fig.runs if m.setup == setup and m.run.label == label and m.run.connections == c), None)
+
+    def cpu(m: scale.Measured) -> str:
+        return " / ".join(str(m.cpu.get(k, "-")) for k in ("gunicorn A", "gunicorn B", "nginx", "wrk"))
+
+    for m in fig.runs:
+        run = m.run
+        trivial = find(m.setup, "trivial JSON (bench route)", run.connections)
+        ratio = run.rps / trivial.run.rps if trivial and trivial.run.rps and trivial is not m else None
+        one = find(scale.ONE, run.label, run.connections)
+        vs = run.rps / one.run.rps if one and one.run.rps and m.setup == scale.TWO else None
+        goal = ""
+        if vs is not None and run.label == "listing":
+            goal = f"≥ {scale.GOAL}×: {_verdict(vs >= scale.GOAL)}"
+        shares = ", ".join(f":{port} {n:,}" for port, n in sorted(m.upstreams.items())) or "-"
+        out.append(
+            f"| {m.setup} | {run.label} | {run.connections} | {run.rps:,.0f} | "
+            f"{f'{trivial.run.rps:,.0f}' if trivial else '-'} | {f'{ratio:.2f}' if ratio else '-'} | "
+            f"{_ms(run.p50_ms)} | {_ms(run.p99_ms)} | {shares} | {cpu(m)} | {f'{vs:.2f}×' if vs else '-'} | {goal} |"
+        )
+    for c in sorted({m.run.connections for m in fig.runs}):
+        one, two = find(scale.ONE, "listing", c), find(scale.TWO, "listing", c)
+        if one and two and one.cpu.get("gunicorn A"):
+            app_one = one.cpu["gunicorn A"]
+            app_two = two.cpu.get("gunicorn A", 0) + two.cpu.get("gunicorn B", 0)
+            out.append("")
+            out.append(
+                f"- c={c}: the app got {app_two}% CPU with two processes against {app_one}% with one "
+                f"({app_two / app_one:.2f}×), while nginx and wrk took {two.cpu.get('nginx', 0)}% + "
+                f"{two.cpu.get('wrk', 0)}% of the same 200 %."
+            )
+    if fig.bids:
+        run = fig.bids.run
+        codes = ", ".join(f"{k}: {v}" for k, v in sorted(run.codes.items()))
+        shares = ", ".join(f":{port} {n:,}" for port, n in sorted(fig.bids.upstreams.items())) or "-"
+        shown = {k: v for k, v in fig.invariant.items() if k != "ok"}
+        out += [
+            "",
+            f"Bids through nginx across both processes: {run.label}, c={run.connections}, a fresh auction.",
+            "",
+            "| accepted/s | processed/s | p50 ms | p99 ms | responses | requests per process | CPU % A / B / nginx / wrk |",
+            "| --: | --: | --: | --: | --- | --- | --- |",
+            f"| {run.per_second('201'):,.0f} | {run.rps:,.0f} | {_ms(run.p50_ms)} | {_ms(run.p99_ms)} | "
+            f"{_statuses(run)}{'; ' + codes if codes else ''} | {shares} | {cpu(fig.bids)} |",
+            "",
+            "| goal | value | verdict |",
+            "| --- | --- | --- |",
+            f"| invariant across processes | {shown} | {_verdict(bool(fig.invariant.get('ok')))} |",
+            f"| zero 5xx | {run.server_errors} | {_verdict(run.server_errors == 0)} |",
+            f'| zero "database is locked" | {fig.locked_messages} in the logs | {_verdict(fig.locked_messages == 0)} |',
+            f"| no tracebacks, no nginx errors | {fig.tracebacks} tracebacks, {len(fig.nginx_errors)} nginx errors | "
+            f"{_verdict(fig.tracebacks == 0 and not fig.nginx_errors)} |",
+        ]
+    out.append("")
+    return out
+
+
+def _plots(facts: dict) -> list[str]:
+    """Links to the PNGs written next to this report (bench/plots.py)."""
+    out = ["## Plots", ""]
+    if facts.get("plots_error"):
+        out.append(f"The plots failed: `{facts['plots_error']}`.")
+    out += [f"- [{caption}]({path})" for caption, path in facts.get("plots", [])]
+    out += ["", *[f"![{caption}]({path})" for caption, path in facts.get("plots", [])], ""]
+    return out
+
+
 def _missing() -> list[str]:
     return [
         "## Not measured yet",
         "",
-        "- Figure 1's latency-versus-size curve (1,000 → 100,000 auctions) and every PNG plot: "
-        "matplotlib is not a dependency yet.",
-        "- Figures 4 (fan-out), 5 (idle connections) and 6 (two processes behind nginx): they need "
-        "a Socket.IO driver and nginx, not written yet.",
+        "- Figures 4 (fan-out) and 5 (idle connections): they need a Socket.IO driver, not written yet.",
         '- Profiles and fixes ("then make it fast").',
         "",
     ]
