@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
@@ -75,30 +77,79 @@ def configure_engine(engine: Engine) -> None:
         connection.info[_WRITE_LOCKED] = True
 
 
-@contextmanager
-def write_transaction() -> Iterator[list[Callable[[], None]]]:
-    """Run the block as one serialised write transaction and commit it.
+class AfterCommit(list[Callable[[], None]]):
+    """Callables that run only after the commit succeeded (live events and notifications
+    must never announce what was rolled back).
 
-    Yields a list; callables appended to it run only after the commit succeeded
-    (live events and notifications must never announce what was rolled back).
+    `before_commit` callables run after the transaction's last flush, just before the
+    commit: a payload that needs a database-assigned id is rendered there, so a write
+    with several such rows pays one flush instead of one per row.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before_commit: list[Callable[[], None]] = []
+
+
+class _Turn:
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+_turns: weakref.WeakValueDictionary[Hashable, _Turn] = weakref.WeakValueDictionary()
+_turns_guard = threading.Lock()
+
+
+@contextmanager
+def local_turn(key: Hashable) -> Iterator[None]:
+    """Let one request of this process at a time into the block for `key` (an auction).
+
+    The database lock stays the source of truth across processes; this only stops a
+    process's own requests from queueing on it. Otherwise, under gevent, up to the
+    whole connection pool waits on one auction's row lock, while the holder's next
+    statement waits for its turn on the event loop behind them: one hot auction then
+    took ~50 bids/s on PostgreSQL (bench/RESULTS.md). Waiting here holds no connection.
+    """
+    with _turns_guard:
+        turn = _turns.get(key)
+        if turn is None:
+            turn = _turns[key] = _Turn()
+    with turn.lock:
+        yield
+
+
+@contextmanager
+def write_transaction(turn: Hashable | None = None) -> Iterator[AfterCommit]:
+    """Run the block as one serialised write transaction and commit it; see AfterCommit.
+
+    With `turn` (e.g. an auction), the process's requests for the same key enter one at
+    a time (local_turn), waiting without holding a database connection.
     """
     session = db.session()  # the real Session: scoped_session lacks in_transaction()
     if session.in_transaction():
         # End the read snapshot opened while loading the user: a deferred SQLite
-        # transaction that later writes fails at once instead of waiting its turn.
+        # transaction that later writes fails at once instead of waiting its turn. It
+        # also hands the connection back to the pool while this request waits below.
         session.commit()
-    token = _begin_immediate.set(True)
-    try:
-        session.connection()
-    finally:
-        _begin_immediate.reset(token)
-    after_commit: list[Callable[[], None]] = []
-    try:
-        yield after_commit
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    after_commit = AfterCommit()
+    with local_turn(turn) if turn is not None else nullcontext():
+        token = _begin_immediate.set(True)
+        try:
+            session.connection()
+        finally:
+            _begin_immediate.reset(token)
+        try:
+            yield after_commit
+            if after_commit.before_commit:
+                session.flush()
+                for prepare in after_commit.before_commit:
+                    prepare()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     for callback in after_commit:
         try:
             callback()

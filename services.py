@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 import realtime
 from app import db, to_jsonable
-from database import write_transaction
+from database import AfterCommit, write_transaction
 from errors import DomainError, not_found
 from models import (
     Auction,
@@ -37,8 +37,6 @@ from models import (
     format_inr,
     utcnow,
 )
-
-AfterCommit = list[Callable[[], None]]
 
 #: How far ahead a deadline may be set: a job is needed this year, not in year 9999.
 MAX_AUCTION_LENGTH = timedelta(days=365)
@@ -123,8 +121,10 @@ def _notify(
         user_id=user_id, type=type_, auction_id=auction.id, message=message, data=to_jsonable(data or {})
     )
     db.session.add(note)
-    db.session.flush()
-    payload = note.to_dict()
+    payload: dict[str, Any] = {}
+    # Rendered once the transaction's last flush gave the note its id: a bid that
+    # notifies two people flushes once, not once per notification.
+    after_commit.before_commit.append(lambda: payload.update(note.to_dict()))
     after_commit.append(lambda: realtime.publish("notification", payload, realtime.user_room(user_id)))
 
 
@@ -465,7 +465,7 @@ def place_bid(bidder: User, auction_id: int, data: dict[str, Any], idempotency_k
 
     def write() -> Outcome:
         closed_now = False
-        with write_transaction() as after_commit:
+        with write_transaction(turn=("auction", auction_id)) as after_commit:
             auction = _locked_auction(auction_id)
             replay = _replay(bidder, idempotency_key, fingerprint)
             if replay is not None:

@@ -6,6 +6,7 @@ over HTTP with real threads, then checks the invariants in the database itself.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -428,3 +429,65 @@ def test_three_cron_closers_close_each_auction_exactly_once(app: Any, database_u
         else:
             assert auction.status == AuctionStatus.EXPIRED
             assert dict(notes) == {"auction_closed": 1}
+
+
+# --------------------------------------------------------------------------- local turns
+
+
+def _enter_turn(key: Any, release: threading.Event) -> tuple[threading.Thread, threading.Event]:
+    """A thread that takes the turn for `key` and keeps it until `release` is set."""
+    from database import local_turn
+
+    entered = threading.Event()
+
+    def hold() -> None:
+        with local_turn(key):
+            entered.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    return thread, entered
+
+
+def _released() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
+def test_a_second_request_for_the_same_auction_waits_for_the_first_turn() -> None:
+    release = threading.Event()
+    first, first_in = _enter_turn(("auction", 1), release)
+    assert first_in.wait(5)
+
+    second, second_in = _enter_turn(("auction", 1), _released())
+
+    assert not second_in.wait(0.2)  # bounded wait for what must not happen yet
+    release.set()
+    assert second_in.wait(5)
+    first.join(5)
+    second.join(5)
+
+
+def test_requests_for_different_auctions_do_not_wait_for_each_other() -> None:
+    release = threading.Event()
+    first, first_in = _enter_turn(("auction", 1), release)
+    assert first_in.wait(5)
+
+    other, other_in = _enter_turn(("auction", 2), _released())
+
+    assert other_in.wait(5)
+    release.set()
+    first.join(5)
+    other.join(5)
+
+
+def test_a_finished_turn_leaves_no_entry_behind() -> None:
+    import database
+
+    with database.local_turn(("auction", 99)):
+        assert ("auction", 99) in database._turns
+    gc.collect()
+
+    assert ("auction", 99) not in database._turns
