@@ -67,9 +67,9 @@ def idempotency_key() -> str | None:
     return key
 
 
-def paging(default_per_page: int = 20) -> tuple[int, int, PageForm]:
-    form = parse_query(PageForm, request.args)
-    return form.page.data or 1, queries.page_size(form.per_page.data, default_per_page), form
+def paging(default_per_page: int = 20) -> tuple[int, int, dict[str, Any]]:
+    query = parse_query(PageForm, request.args)
+    return query["page"] or 1, queries.page_size(query["per_page"], default_per_page), query
 
 
 def outcome_response(outcome: services.Outcome) -> Any:
@@ -152,8 +152,7 @@ def public_profile(user_id: int) -> Any:
 
 @api.get("/auctions")
 def list_auctions() -> Any:
-    form = parse_query(AuctionSearchForm, request.args)
-    page = queries.auction_listing(form.data, viewer())
+    page = queries.auction_listing(parse_query(AuctionSearchForm, request.args), viewer())
     return jsonify({"auctions": page.items, "pagination": page.pagination})
 
 
@@ -244,8 +243,8 @@ def verify_events(auction_id: int) -> Any:
 @api.get("/notifications")
 @login_required
 def list_notifications() -> Any:
-    page, per_page, form = paging()
-    result = queries.notifications(current_user, form.unread_only.data == "true", page, per_page)
+    page, per_page, query = paging()
+    result = queries.notifications(current_user, query["unread_only"] == "true", page, per_page)
     return jsonify(
         {
             "notifications": [n.to_dict() for n in result.items],
@@ -268,8 +267,8 @@ def read_notifications() -> Any:
 
 @api.get("/categories")
 def list_categories() -> Any:
-    form = parse_query(PageForm, request.args)
-    return jsonify({"categories": queries.category_tree(flat=form.flat.data == "true")})
+    query = parse_query(PageForm, request.args)
+    return jsonify({"categories": queries.category_tree(flat=query["flat"] == "true")})
 
 
 @api.post("/categories")

@@ -40,6 +40,13 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def engine_options(url: str) -> dict[str, bool]:
+    """Flask-SQLAlchemy does not set pool_pre_ping: without it the first request after a
+    database restart fails on a dead pooled connection. A SQLite file cannot go away
+    under an open connection, so it is spared the extra statement on every request."""
+    return {"pool_pre_ping": not url.startswith("sqlite")}
+
+
 class Config:
     """Production-shaped defaults; every value can be overridden from the environment."""
 
@@ -49,9 +56,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL", "sqlite:///bidding_platform.db")
         )
-        # Flask-SQLAlchemy does not set pool_pre_ping: without it the first request
-        # after a database restart fails on a dead pooled connection.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "10"))
         self.CORS_ORIGINS = [
             o.strip() for o in os.environ.get("CORS_ORIGINS", DEFAULT_CORS_ORIGINS).split(",") if o.strip()
@@ -127,6 +132,7 @@ class TestConfig(Config):
         super().__init__()
         self.TESTING = True
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
         self.CORS_ORIGINS = ["http://localhost:5173", "http://localhost:3000"]
         self.BID_MIN_DECREMENT = Decimal("1.00")

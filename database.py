@@ -132,7 +132,12 @@ def write_transaction(turn: Hashable | None = None) -> Iterator[AfterCommit]:
         # End the read snapshot opened while loading the user: a deferred SQLite
         # transaction that later writes fails at once instead of waiting its turn. It
         # also hands the connection back to the pool while this request waits below.
-        session.commit()
+        # Nothing was written, so what was read stays loaded (no reload of the user).
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     after_commit = AfterCommit()
     with local_turn(turn) if turn is not None else nullcontext():
         token = _begin_immediate.set(True)

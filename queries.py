@@ -3,13 +3,14 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app import db
@@ -83,8 +84,6 @@ def category_with_descendants(category_id: int) -> list[int]:
     return found
 
 
-#: Filters that do not change which auctions match (so not part of a total's cache key).
-_PAGING_KEYS = frozenset({"page", "per_page", "sort", "order"})
 _MAX_CACHED_TOTALS = 10_000
 
 
@@ -121,36 +120,50 @@ def listing_totals() -> ListingTotals:
     return current_app.extensions.setdefault("bidbazaar_listing_totals", ListingTotals())
 
 
-def _listing_conditions(filters: dict[str, Any], viewer: User | None) -> list[Any]:
-    conditions: list[Any] = []
-    if filters.get("category"):
-        conditions.append(Auction.category_id.in_(category_with_descendants(filters["category"])))
-    if filters.get("status"):
-        conditions.append(Auction.status == filters["status"])
-    if filters.get("location"):
-        conditions.append(Auction.location.ilike(_like(filters["location"]), escape="\\"))
-    if filters.get("q"):
-        pattern = _like(filters["q"])
-        conditions.append(
-            or_(Auction.title.ilike(pattern, escape="\\"), Auction.description.ilike(pattern, escape="\\"))
-        )
+# Each filter: the condition it adds, on bound parameters named after it. The statements
+# are built once per combination of filters, sort and order (_listing_statements) and
+# executed with this request's values: building a statement and its cache key cost more
+# than running it.
+_FILTER_CONDITIONS: dict[str, Callable[[], Any]] = {
+    "category": lambda: Auction.category_id.in_(bindparam("category", expanding=True)),
+    "status": lambda: Auction.status == bindparam("status"),
+    "location": lambda: Auction.location.ilike(bindparam("location"), escape="\\"),
+    "q": lambda: or_(
+        Auction.title.ilike(bindparam("q"), escape="\\"), Auction.description.ilike(bindparam("q"), escape="\\")
+    ),
     # Budget filters select auctions whose budget range overlaps [min_budget, max_budget].
-    if filters.get("min_budget") is not None:
-        conditions.append(Auction.budget_max >= filters["min_budget"])
-    if filters.get("max_budget") is not None:
-        conditions.append(Auction.budget_min <= filters["max_budget"])
+    "min_budget": lambda: Auction.budget_max >= bindparam("min_budget", type_=Auction.budget_max.type),
+    "max_budget": lambda: Auction.budget_min <= bindparam("max_budget", type_=Auction.budget_min.type),
+    "created_by": lambda: Auction.created_by == bindparam("created_by"),
+    "mine": lambda: Auction.created_by == bindparam("mine"),
+}
+
+
+def _listing_values(filters: dict[str, Any], viewer: User | None) -> dict[str, Any]:
+    """The bound values of the filters this request uses."""
+    values: dict[str, Any] = {}
+    if filters.get("category"):
+        values["category"] = category_with_descendants(filters["category"])
+    if filters.get("status"):
+        values["status"] = filters["status"]
+    if filters.get("location"):
+        values["location"] = _like(filters["location"])
+    if filters.get("q"):
+        values["q"] = _like(filters["q"])
+    for name in ("min_budget", "max_budget"):
+        if filters.get(name) is not None:
+            values[name] = filters[name]
     if filters.get("created_by"):
-        conditions.append(Auction.created_by == filters["created_by"])
+        values["created_by"] = filters["created_by"]
     if filters.get("mine") == "true":
         if viewer is None:
             raise DomainError("AUTH_REQUIRED", "Log in to list your own auctions")
-        conditions.append(Auction.created_by == viewer.id)
-    return conditions
+        values["mine"] = viewer.id
+    return values
 
 
-def _listing_order(filters: dict[str, Any]) -> tuple[Any, Any]:
-    column = SORT_COLUMNS[filters.get("sort") or "created_at"]
-    descending = (filters.get("order") or "desc") == "desc"
+def _listing_order(sort: str, descending: bool) -> tuple[Any, Any]:
+    column = SORT_COLUMNS[sort]
     ordered = column.desc() if descending else column.asc()
     tiebreak = Auction.id.desc() if descending else Auction.id.asc()
     # NULLS LAST only where NULL can occur (lowest_bid): on a NOT NULL column it stops
@@ -160,28 +173,53 @@ def _listing_order(filters: dict[str, Any]) -> tuple[Any, Any]:
     return ordered, tiebreak
 
 
-def _listing_page(filters: dict[str, Any], viewer: User | None, projection: Select) -> Page:
-    """One page of matching auctions, as rows of `projection`, with its (cached) total."""
-    conditions = _listing_conditions(filters, viewer)
-    order = _listing_order(filters)
-    page = filters.get("page") or 1
-    per_page = page_size(filters.get("per_page"), 10)
-    offset = (page - 1) * per_page
+_SUMMARY_COLUMNS = (*(getattr(Auction, name) for name in SUMMARY_COLUMNS), Category.name.label("category_name"))
+
+
+@functools.lru_cache(maxsize=512)
+def _listing_statements(filters: frozenset[str], sort: str, descending: bool, as_rows: bool) -> tuple[Select, Select]:
+    """(page, count) statements for this shape of listing request."""
+    conditions = [_FILTER_CONDITIONS[name]() for name in sorted(filters)]
+    order = _listing_order(sort, descending)
     # The page's ids come off the sort index alone (it holds id), so a deep OFFSET steps
     # over index entries instead of reading and discarding whole rows; only the rows of
     # the page itself are then read.
-    ids = select(Auction.id).where(*conditions).order_by(*order).limit(per_page).offset(offset).subquery()
-    items = list(db.session.execute(projection.join(ids, ids.c.id == Auction.id).order_by(*order)))
+    ids = (
+        select(Auction.id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    if as_rows:
+        projection = select(*_SUMMARY_COLUMNS).join_from(Auction, Category, Auction.category_id == Category.id)
+    else:
+        projection = select(Auction)
+    page = projection.join(ids, ids.c.id == Auction.id).order_by(*order)
+    count = select(func.count()).select_from(Auction).where(*conditions)
+    return page, count
+
+
+def _listing_page(filters: dict[str, Any], viewer: User | None, as_rows: bool) -> Page:
+    """One page of matching auctions, as rows (as_rows) or Auction instances, with its
+    (cached) total."""
+    values = _listing_values(filters, viewer)
+    page_stmt, count_stmt = _listing_statements(
+        frozenset(values), filters.get("sort") or "created_at", (filters.get("order") or "desc") == "desc", as_rows
+    )
+    page = filters.get("page") or 1
+    per_page = page_size(filters.get("per_page"), 10)
+    offset = (page - 1) * per_page
+    items = list(db.session.execute(page_stmt, {**values, "limit": per_page, "offset": offset}))
     if 0 < len(items) < per_page or (not items and page == 1):
         total = offset + len(items)  # the last page: no need to count
     else:
-        key = tuple(sorted((k, v) for k, v in filters.items() if k not in _PAGING_KEYS and v not in (None, "")))
-        if filters.get("mine") == "true":
-            key += (("viewer", viewer.id if viewer else None),)
+        key = tuple(sorted((name, str(value)) for name, value in values.items()))
         total = listing_totals().get(
             key,
             current_app.config["LISTING_TOTAL_TTL_SECONDS"],
-            lambda: db.session.scalar(select(func.count()).select_from(Auction).where(*conditions)) or 0,
+            lambda: db.session.scalar(count_stmt, values) or 0,
         )
     return Page(items, page, per_page, total)
 
@@ -189,11 +227,8 @@ def _listing_page(filters: dict[str, Any], viewer: User | None, projection: Sele
 def search_auctions(filters: dict[str, Any], viewer: User | None) -> Page:
     """Filtered, sorted, paged auctions as Auction instances (the HTML pages), as validated
     by forms.AuctionSearchForm."""
-    result = _listing_page(filters, viewer, select(Auction))
+    result = _listing_page(filters, viewer, as_rows=False)
     return Page([row[0] for row in result.items], result.page, result.per_page, result.total)
-
-
-_SUMMARY_COLUMNS = (*(getattr(Auction, name) for name in SUMMARY_COLUMNS), Category.name.label("category_name"))
 
 
 def auction_listing(filters: dict[str, Any], viewer: User | None) -> Page:
@@ -202,8 +237,7 @@ def auction_listing(filters: dict[str, Any], viewer: User | None) -> Page:
     Read as plain rows, not Auction instances: building and tracking ORM objects was most
     of this endpoint's cost (bench/RESULTS.md, "Then make it fast").
     """
-    projection = select(*_SUMMARY_COLUMNS).join_from(Auction, Category, Auction.category_id == Category.id)
-    result = _listing_page(filters, viewer, projection)
+    result = _listing_page(filters, viewer, as_rows=True)
     items = [auction_summary(row, row.category_name, viewer) for row in result.items]
     return Page(items, result.page, result.per_page, result.total)
 
