@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench import data, load, report, scale, sizes
+from bench import data, load, report, scale, sizes, sockets
 from bench.querycount import QueryCount, count_queries
 from bench.server import TRIVIAL_PATH, Server, cores
 
@@ -45,6 +45,7 @@ class DatabaseResult:
     queries: list[QueryCount] = field(default_factory=list)
     sizes: list[sizes.SizePoint] = field(default_factory=list)
     scale: scale.ScaleResult | None = None
+    sockets: sockets.SocketsResult | None = None
 
 
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
@@ -122,6 +123,9 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
         print(f"[{kind}] figure 6: two processes behind nginx", flush=True)
         scale_levels = tuple(c for c in SCALE_CONCURRENCY if c in levels) or levels
         result.scale = scale.run(url, app, fx, args, scale_levels)
+    if args.sockets:
+        print(f"[{kind}] figures 4 and 5: Socket.IO fan-out and idle connections", flush=True)
+        result.sockets = sockets.run(url, fx, args, (server_core, load_core))
     result.load_end = os.getloadavg()
     return result
 
@@ -142,6 +146,7 @@ def problems(result: DatabaseResult) -> list[str]:
         found.append(f"{result.kind}: {result.tracebacks} tracebacks in the server's log")
     found += sizes.problems(result.kind, result.sizes)
     found += scale.problems(result.kind, result.scale)
+    found += sockets.problems(result.kind, result.sockets)
     return found
 
 
@@ -158,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         help=f"figure 1's extra catalogue sizes, comma-separated, or none (default {SIZES}; smoke {SMOKE_SIZES})",
     )
     parser.add_argument("--no-scale-out", dest="scale_out", action="store_false", help="skip figure 6 (nginx)")
+    parser.add_argument(
+        "--no-sockets", dest="sockets", action="store_false", help="skip figures 4 and 5 (Socket.IO fan-out, idle)"
+    )
     args = parser.parse_args(argv)
     args.sizes = sizes.parse(args.sizes if args.sizes is not None else SMOKE_SIZES if args.smoke else SIZES)
     if args.duration is None:

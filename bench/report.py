@@ -158,6 +158,7 @@ def _database_section(result: DatabaseResult) -> list[str]:
             f"{_ms(run.p50_ms)} | {_ms(run.p99_ms)} | ≥ 0.5×: {_verdict(ratio >= 0.5)} |"
         )
     out += _bids_section(result)
+    out += _sockets_section(result)
     out += _scale_section(result)
     out += [
         "",
@@ -276,6 +277,15 @@ def _size_curve(result: DatabaseResult) -> list[str]:
     return out
 
 
+def _sockets_section(result: DatabaseResult) -> list[str]:
+    """Figures 4 and 5: Socket.IO fan-out and idle connections (bench/sockets.py)."""
+    from bench import sockets
+
+    if result.sockets is None:
+        return ["", "### 4. Fan-out and 5. Connections", "", "Not measured in this run (`--no-sockets`).", ""]
+    return sockets.report_lines(result.sockets)
+
+
 def _scale_section(result: DatabaseResult) -> list[str]:
     """Figure 6: one process and two behind nginx (bench/scale.py)."""
     from bench import scale
@@ -372,7 +382,6 @@ def _missing() -> list[str]:
     return [
         "## Not measured yet",
         "",
-        "- Figures 4 (fan-out) and 5 (idle connections): they need a Socket.IO driver, not written yet.",
         '- Profiles and fixes ("then make it fast").',
         "",
     ]
