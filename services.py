@@ -525,6 +525,7 @@ def _accept_bid(
             ),
         )
 
+    bidder_number, first_bid = _bidder_number(auction, bidder)
     bid = Bid(
         auction_id=auction.id,
         user_id=bidder.id,
@@ -533,15 +534,17 @@ def _accept_bid(
         estimated_duration=data.get("estimated_duration") or None,
         notes=data.get("notes") or None,
         status=BidStatus.ACTIVE,
-        bidder_number=_bidder_number(auction, bidder),
+        bidder_number=bidder_number,
         created_at=now,
         updated_at=now,
     )
     db.session.add(bid)
+    db.session.flush()  # the bid's id, for the event log; the auction row is updated once, at commit
+    bid.bidder = bidder
     auction.bid_count += 1
     auction.lowest_bid = amount
-    db.session.flush()
-    bid.bidder = bidder
+    if first_bid:
+        auction.bidder_count = bidder_number
 
     log_event = _record_event(
         auction,
@@ -598,14 +601,14 @@ def _accept_bid(
     return Outcome(201, to_jsonable(body))
 
 
-def _bidder_number(auction: Auction, bidder: User) -> int:
+def _bidder_number(auction: Auction, bidder: User) -> tuple[int, bool]:
+    """The bidder's pseudonym number on this auction, and whether this is its first bid."""
     existing = db.session.scalar(
         select(Bid.bidder_number).where(Bid.auction_id == auction.id, Bid.user_id == bidder.id).limit(1)
     )
     if existing is not None:
-        return existing
-    auction.bidder_count += 1
-    return auction.bidder_count
+        return existing, False
+    return auction.bidder_count + 1, True
 
 
 def _extend_for_late_bid(auction: Auction, now: datetime) -> datetime | None:
