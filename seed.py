@@ -112,7 +112,7 @@ def seed_demo(
         numbers: dict[int, int] = {}
         last_bidder = None
         bid_time = auction.created_at
-        for _ in range(rng.randint(0, 15)):
+        for _ in range(rng.randint(0, 20)):  # ten bids an auction on average
             amount -= Decimal(rng.randint(1, 50))
             if amount <= 0:
                 break
