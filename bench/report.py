@@ -380,8 +380,8 @@ def _plots(facts: dict) -> list[str]:
     out = ["## Plots", ""]
     if facts.get("plots_error"):
         out.append(f"The plots failed: `{facts['plots_error']}`.")
-    out += [f"- [{caption}]({path})" for caption, path in facts.get("plots", [])]
-    out += ["", *[f"![{caption}]({path})" for caption, path in facts.get("plots", [])], ""]
+    for caption, path in facts.get("plots", []):
+        out += [f"**{caption}** (`{path}`)", "", f"![{caption}]({path})", ""]
     return out
 
 

@@ -206,6 +206,7 @@ http {{
 
     def __exit__(self, *exc: object) -> None:
         _stop(self.process, signal.SIGQUIT)  # graceful: flushes the buffered access log
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def upstream_counts(self) -> Counter[str]:
         """Requests per upstream port so far (nginx flushes its log buffer when it fills)."""
