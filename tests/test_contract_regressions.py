@@ -273,3 +273,26 @@ def test_marking_someone_elses_notification_is_the_documented_404(client, world)
     assert response.status_code == 404 and body["code"] == "NOT_FOUND"
     db.session.commit()
     assert db.session.get(Notification, 1).read_at is None
+
+
+def test_the_fast_json_renderer_writes_what_the_stdlib_encoder_wrote() -> None:
+    import json
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from app import dumps_json, render_json_value
+
+    payload = {
+        "amount": Decimal("1499.50"),
+        "budget": Decimal("2000.00"),
+        "deadline": datetime(2026, 11, 27, 18, 0, 0, 123456, tzinfo=UTC),
+        "title": 'Weekly cleaning ₹1,000–2,000, "3BHK"',
+        "bids": [{"id": 1, "is_mine": False, "notes": None, "ratio": 0.25}],
+        "huge": 10**30,
+    }
+
+    expected = json.dumps(payload, default=render_json_value, ensure_ascii=False, separators=(",", ":"))
+    assert dumps_json(payload) == expected
+    assert dumps_json({k: v for k, v in payload.items() if k != "huge"}) == expected.replace(
+        ',"huge":' + str(10**30), ""
+    )
