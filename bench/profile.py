@@ -1,0 +1,227 @@
+"""Where a request's time goes, and what a change saved: `python -m bench.profile`.
+
+Two tools for the "then make it fast" part of issue 7, both on a small seeded database
+(the costs profiled here do not grow with the catalogue; the indexes that keep it so are
+measured by figure 1's size curve):
+
+* ``py-spy``: the gunicorn worker of the production configuration, sampled by py-spy while
+  wrk drives one case; writes ``bench/profiles/<db>-<case>.txt`` (the hottest frames, own
+  and cumulative).
+* ``cpu``: CPU microseconds per request, measured in-process with the Flask test client
+  (``time.process_time``, best of three), for the checkout and, with ``--rev``, for another
+  commit in a temporary git worktree against the same database. CPU time per request
+  hardly moves with other load on the machine, so a before/after table holds on a busy
+  2-core box where req/s swing by 2x.
+
+    python -m bench.profile py-spy --db sqlite --case listing
+    python -m bench.profile cpu --db postgresql --rev e0ba9f0
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import data, load
+from bench.server import TRIVIAL_PATH, Server, cores
+
+OUT = Path(__file__).resolve().parent / "profiles"
+CASES = ("trivial", "health", "listing", "page200", "detail", "bid")
+PG_PROFILE_DATABASE = "bb_profile"  # never bb_bench: a full run may be using it
+
+
+def seeded(kind: str, auctions: int, workdir: Path) -> tuple[str, data.Fixtures]:
+    """A fresh small database with the bench fixtures."""
+    data.PG_DATABASE = PG_PROFILE_DATABASE
+    url = data.database_url(kind, workdir)
+    data.recreate(kind)
+    data.seed(url, auctions)
+    fixtures = data.add_fixtures(data.make_app(url))
+    data.analyze(kind)
+    return url, fixtures
+
+
+def _path(case: str, fx: data.Fixtures) -> str:
+    return {
+        "trivial": TRIVIAL_PATH,
+        "health": "/api/health",
+        "listing": "/api/auctions",
+        "page200": "/api/auctions?page=200",
+        "detail": f"/api/auctions/{fx.detail_auction}",
+    }[case]
+
+
+def _worker_pid(master: int) -> int:
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    if not children:
+        raise RuntimeError("gunicorn has no worker process")
+    return int(children[0])
+
+
+def summarise(raw: Path, top: int = 25) -> str:
+    """py-spy's raw (collapsed) stacks as two tables: own time and cumulative time."""
+    own: collections.Counter[str] = collections.Counter()
+    cumulative: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        frames = stack.split(";")
+        own[frames[-1]] += samples
+        for frame in set(frames):
+            cumulative[frame] += samples
+    lines = [f"{total} samples", "", "own time:"]
+    lines += [f"{n / total * 100:5.1f}%  {frame}" for frame, n in own.most_common(top)]
+    lines += ["", "cumulative time:"]
+    lines += [f"{n / total * 100:5.1f}%  {frame}" for frame, n in cumulative.most_common(top * 3)]
+    return "\n".join(lines) + "\n"
+
+
+def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) -> Path:
+    OUT.mkdir(exist_ok=True)
+    server_core, load_core = cores()
+    with Server(url, server_core) as server:
+        assert server.process is not None
+        worker = _worker_pid(server.process.pid)
+        wrk = load.Wrk(server.url, load_core, seconds, 1.0)
+        raw = OUT / f"{kind}-{case}.raw"
+        duration = str(int(seconds + wrk.warmup) + 1)
+        spy = subprocess.Popen(
+            ["py-spy", "record", "-p", str(worker), "-d", duration, "-r", "250", "-f", "raw", "-o", str(raw)],
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)  # py-spy attaches before the load starts
+        if case == "bid":
+            run = wrk.bids("hot auction", [fx.hot_auction], fx.provider_tokens, int(data.HOT_BUDGET), 64)
+        else:
+            run = wrk.get(case, _path(case, fx), 16)
+        spy.wait(timeout=120)
+    header = f"{kind} {case}: {run.requests / run.seconds:.0f} req/s at c={run.connections}, p99 {run.p99_ms} ms\n"
+    text = OUT / f"{kind}-{case}.txt"
+    text.write_text(header + summarise(raw))
+    raw.unlink()
+    return text
+
+
+CPU_SCRIPT = r"""
+import json, os, sys, time
+sys.path.insert(0, os.getcwd())
+os.environ.update(json.loads(sys.argv[1]))
+from app import create_app
+from config import Config
+from flask import jsonify
+app = create_app(Config())
+app.add_url_rule("/__bench/trivial", "bench_trivial", lambda: jsonify({"ok": True}))
+client = app.test_client()
+spec = json.loads(sys.argv[2])
+results = {}
+for case, request in spec["cases"].items():
+    if case == "bid":
+        tokens, auctions, amount, salt = request["tokens"], request["auctions"], request["start"], request["salt"]
+        counter = iter(range(10**9))
+        def call():
+            global amount
+            n = next(counter)
+            amount -= 1
+            return client.post(f"/api/auctions/{auctions[n % len(auctions)]}/bids",
+                        json={"amount": amount, "description": "bench bid"},
+                        headers={"Authorization": "Bearer " + tokens[(n + salt) % len(tokens)]})
+    else:
+        call = lambda: client.get(request)
+    statuses = {call().status_code for _ in range(20)}
+    if statuses - {200, 201}:
+        raise SystemExit(f"{case}: answered {statuses}")
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(spec["requests"]):
+            call()
+        best = min(best, (time.process_time() - started) / spec["requests"] * 1e6)
+    results[case] = round(best)
+print(json.dumps(results))
+"""
+
+
+def cpu_per_request(code: Path, url: str, fx: data.Fixtures, requests: int, run: int) -> dict[str, int]:
+    """CPU µs per request for each case, with the code checked out at `code`; `run` numbers
+    the runs on one database, so a later run's bids undercut an earlier run's and never
+    come from the provider who already holds the lowest bid."""
+    spec = {
+        "requests": requests,
+        "cases": {
+            **{case: _path(case, fx) for case in CASES if case != "bid"},
+            # Spread over 1,000 auctions: every bid is accepted (no lost races to count).
+            "bid": {
+                "tokens": fx.provider_tokens,
+                "auctions": fx.spread_auctions,
+                "start": int(data.HOT_BUDGET) - 1 - run * 1_000_000,
+                "salt": run,
+            },
+        },
+    }
+    env = {**data.BENCH_ENV, "DATABASE_URL": url, "LISTING_TOTAL_TTL_SECONDS": "5"}
+    done = subprocess.run(
+        [sys.executable, "-c", CPU_SCRIPT, json.dumps(env), json.dumps(spec)],
+        cwd=code,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {code} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cpu(kind: str, url: str, fx: data.Fixtures, rev: str | None, requests: int) -> str:
+    """A markdown table: CPU µs per request now (and at `rev`), side by side."""
+    columns = {"this checkout": cpu_per_request(data.ROOT, url, fx, requests, run=0)}
+    if rev:
+        with tempfile.TemporaryDirectory(prefix="bb-rev-") as tree:
+            subprocess.run(["git", "worktree", "add", "--detach", tree, rev], cwd=data.ROOT, check=True)
+            try:
+                columns[rev] = cpu_per_request(Path(tree), url, fx, requests, run=1)
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", tree], cwd=data.ROOT, check=False)
+        columns = {rev: columns[rev], "this checkout": columns["this checkout"]}
+    names = list(columns)
+    lines = [f"| case ({kind}) | " + " | ".join(f"{n} µs" for n in names) + (" | after / before |" if rev else " |")]
+    lines.append("| --- | " + " | ".join("--:" for _ in names) + (" | --: |" if rev else ""))
+    for case in CASES:
+        row = [str(columns[n][case]) for n in names]
+        ratio = f" | {columns['this checkout'][case] / columns[rev][case]:.2f}" if rev else ""
+        lines.append(f"| {case} | " + " | ".join(row) + ratio + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("tool", choices=("py-spy", "cpu"))
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--case", choices=(*CASES, "all"), default="all", help="py-spy: what to drive")
+    parser.add_argument("--auctions", type=int, default=2000, help="seed-demo size (default 2000)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="py-spy: seconds of load per case")
+    parser.add_argument("--rev", help="cpu: also measure this commit, in a temporary worktree")
+    parser.add_argument("--requests", type=int, default=300, help="cpu: requests per case and repeat")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="bb-profile-"))
+    try:
+        url, fx = seeded(args.db, args.auctions, workdir)
+        if args.tool == "cpu":
+            print(cpu(args.db, url, fx, args.rev, args.requests), end="")
+            return 0
+        for case in CASES if args.case == "all" else (args.case,):
+            print(f"wrote {py_spy(args.db, case, url, fx, args.seconds)}", flush=True)
+    finally:
+        for path in workdir.glob("bench.db*"):
+            path.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
