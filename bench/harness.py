@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+import types
+import typing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench import data, load, report, scale, sizes, sockets
 from bench.querycount import QueryCount, count_queries
@@ -166,7 +170,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-sockets", dest="sockets", action="store_false", help="skip figures 4 and 5 (Socket.IO fan-out, idle)"
     )
+    parser.add_argument(
+        "--rerender",
+        type=Path,
+        metavar="RESULTS.json",
+        help="measure nothing: write the report and plots again from a run's RESULTS.json",
+    )
     args = parser.parse_args(argv)
+    if args.rerender:
+        print(f"wrote {rerender(args.rerender)}", flush=True)
+        return 0
     args.sizes = sizes.parse(args.sizes if args.sizes is not None else SMOKE_SIZES if args.smoke else SIZES)
     if args.duration is None:
         args.duration = 1.0 if args.smoke else 8.0
@@ -225,6 +238,43 @@ def write(out: Path, facts: dict, results: list[DatabaseResult], args: argparse.
             repr(exc) if not isinstance(exc, ImportError) else f"{exc}: pip install -r requirements-bench.txt"
         )
     out.write_text(report.render(facts, results, args))
+    settings = {"smoke": args.smoke, "duration": args.duration, "warmup": args.warmup}
     out.with_suffix(".json").write_text(
-        json.dumps({"facts": facts, "results": [asdict(r) for r in results]}, indent=1, default=str)
+        json.dumps(
+            {"facts": facts, "settings": settings, "results": [asdict(r) for r in results]}, indent=1, default=str
+        )
     )
+
+
+def _rebuild(kind: Any, value: Any) -> Any:
+    """The value of type `kind` that dataclasses.asdict turned into `value` (lists, dicts,
+    tuples, optional fields and nested dataclasses), for rerender."""
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        known = {f.name for f in dataclasses.fields(kind)}
+        return kind(**{name: _rebuild(hints[name], v) for name, v in value.items() if name in known})
+    origin, params = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        return _rebuild(next(p for p in params if p is not type(None)), value)
+    if origin is list:
+        return [_rebuild(params[0], v) for v in value]
+    if origin is dict:
+        return {k: _rebuild(params[1], v) for k, v in value.items()}
+    if origin is tuple:
+        return tuple(value)
+    return value
+
+
+def rerender(saved: Path) -> Path:
+    """RESULTS.md (and its plots) again from RESULTS.json: for a change to the report or to
+    bench/FINDINGS.md, without measuring again."""
+    stored = json.loads(saved.read_text())
+    results = [_rebuild(DatabaseResult, r) for r in stored["results"]]
+    defaults = {"smoke": False, "duration": 8.0, "warmup": 2.0}
+    args = argparse.Namespace(**{**defaults, **stored.get("settings", {})})
+    facts = {**stored["facts"], "load_at_start": tuple(stored["facts"]["load_at_start"])}
+    out = saved.with_suffix(".md")
+    write(out, facts, results, args)
+    return out

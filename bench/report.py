@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.load import Run
@@ -61,6 +62,9 @@ def _statuses(run: Run) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(run.statuses.items())) or "none"
 
 
+FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
+
+
 def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace) -> str:
     out = ["# Benchmark results (issue 7)", ""]
     if args.smoke:
@@ -68,11 +72,17 @@ def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace)
     out += [
         f"`{facts['command']}` at commit `{facts['commit']}`, {facts['date']}, {facts['wall_seconds']} s in all.",
         "",
+    ]
+    if not args.smoke and FINDINGS.exists():
+        # The reading of the numbers is written by hand and kept in its own file, so a
+        # rerun regenerates the tables without losing it (its figures quote one run).
+        out += [FINDINGS.read_text().rstrip(), ""]
+    out += [
         "## Machine and method",
         "",
         f"- {facts['cores']} cores ({facts['cpu']}), Python {facts['python']}; "
-        f"load average at start {facts['load_at_start']} (1/5/15 min). Other engineers were running "
-        "test suites on this machine at the same time: read ratios, not absolute numbers.",
+        f"load average at start {facts['load_at_start']} (1/5/15 min). The machine is shared with "
+        "other engineers' work: read ratios to the ceilings of the same run, not absolute numbers.",
         "- The server runs pinned to core 0 and wrk (`-t1`) to core 1 with `taskset`; everything on 127.0.0.1.",
         f"- Each GET figure: {args.warmup:g} s warm-up, then {args.duration:g} s measured; bid runs have "
         "no warm-up. Latencies are wrk's (from send to the last byte).",
@@ -81,7 +91,8 @@ def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace)
         "middleware (no database), and `GET /api/health`, which does one `SELECT 1` and a commit. "
         "Ratios are against the trivial route, as the goals in the issue are; on full runs it is "
         "measured before and after the figures and the mean is used.",
-        "- Settings: `RATELIMIT_ENABLED=false` (no rate limiter exists yet), `CLOSE_SWEEP_SECONDS=0` "
+        "- Settings: `RATELIMIT_ENABLED=false` (64 bidders from one address would hit the bid and "
+        "default limits, which is their job, not what is measured), `CLOSE_SWEEP_SECONDS=0` "
         "(the sweeper would be closing the quarter of seeded auctions already past their "
         "deadline during the measurement), pbkdf2 password hashes (no request here hashes one).",
         "",
@@ -252,7 +263,8 @@ def _size_curve(result: DatabaseResult) -> list[str]:
         "Each smaller size is a database of its own (`seed-demo --auctions N`, no fixtures) served and "
         "loaded like the main run, with its own trivial ceiling; the largest is this run's data "
         "(figure 1's runs, fixtures included). Below 2,000 auctions page 200 is past the last page "
-        "(10 per page), which still makes the database count and skip every row.",
+        "(10 per page): an empty answer, shown but not compared; page 200's baseline is the "
+        "smallest catalogue that has a page 200.",
         "",
         "| auctions | case | c | req/s | trivial req/s | ratio | p50 ms | p99 ms | p50 vs smallest | "
         "p99 vs smallest | cost vs smallest | goal |",
@@ -264,17 +276,29 @@ def _size_curve(result: DatabaseResult) -> list[str]:
             rows = [(p, r) for p, r in rows if r is not None]
             if not rows:
                 continue
-            first = rows[0][1]
+            # A catalogue smaller than the page asked for answers an empty page: a different
+            # request, so it is shown but not the baseline the larger sizes are compared with.
+            comparable = [(p, r) for p, r in rows if p.auctions >= _first_item(label)]
+            if not comparable:
+                continue
+            first = comparable[0][1]
             first_ratio = 0.0
             for point, run in rows:
                 ceiling = next((r for r in point.runs if r.label == sizes.TRIVIAL and r.connections == c), None)
                 ratio = run.rps / ceiling.rps if ceiling and ceiling.rps else 0
+                if point.auctions < _first_item(label):
+                    out.append(
+                        f"| {point.auctions:,} | {label} | {c} | {run.rps:,.0f} | "
+                        f"{ceiling.rps if ceiling else 0:,.0f} | {ratio:.2f} | {_ms(run.p50_ms)} | "
+                        f"{_ms(run.p99_ms)} | - | - | - | past the last page: not compared |"
+                    )
+                    continue
                 first_ratio = first_ratio or ratio
                 cost = first_ratio / ratio if ratio else 0
                 p50 = run.p50_ms / first.p50_ms if first.p50_ms else 0
                 p99 = run.p99_ms / first.p99_ms if first.p99_ms else 0
                 goal = ""
-                if point is rows[-1][0] and len(rows) > 1:
+                if point is comparable[-1][0] and len(comparable) > 1:
                     goal = f"flat: {_verdict(0 < cost <= sizes.COST_FLAT)}"
                 out.append(
                     f"| {point.auctions:,} | {label} | {c} | {run.rps:,.0f} | {ceiling.rps if ceiling else 0:,.0f} | "
@@ -282,6 +306,12 @@ def _size_curve(result: DatabaseResult) -> list[str]:
                     f"{goal} |"
                 )
     return out
+
+
+def _first_item(label: str) -> int:
+    """How many auctions a size-curve case needs for its page to hold any (10 per page)."""
+    page = int(label.split("page=")[1]) if "page=" in label else 1
+    return (page - 1) * 10 + 1
 
 
 def _sockets_section(result: DatabaseResult) -> list[str]:
