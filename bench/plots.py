@@ -199,3 +199,56 @@ def two_processes(results: list[DatabaseResult]) -> Figure | None:
         ax.set_title(result.kind)
         ax.legend(fontsize=7)
     return fig
+
+
+# --------------------------------------------------------------------------- figures 4 and 5
+
+
+@figure("fig4-fanout.png", "Figure 4: from a bid's 201 to its bid_placed at the watchers (p50, p99, last watcher)")
+def fanout(results: list[DatabaseResult]) -> Figure | None:
+    shown = [r for r in results if r.sockets is not None and r.sockets.fanout]
+    if not shown:
+        return None
+    fig, axes = _grid(1, len(shown), "Socket.IO fan-out: delay after the bid's 201 (goal: last watcher p99 < 100 ms)")
+    for ax, result in zip(axes[0], shown, strict=True):
+        runs = result.sockets.fanout
+        labels = [run.label for run in runs]
+        positions = range(len(runs))
+        width = 0.2
+        for offset, (attr, name) in enumerate(
+            (("p50_ms", "p50"), ("p99_ms", "p99"), ("last_p50_ms", "last watcher p50"), ("last_p99_ms", "last p99"))
+        ):
+            ax.bar([p + (offset - 1.5) * width for p in positions], [getattr(r, attr) for r in runs], width, label=name)
+        ax.axhline(100, color="tab:red", linestyle="--", label="goal: last p99 < 100 ms at 1,000")
+        ax.set_xticks(list(positions), labels, fontsize=7)
+        ax.set_ylabel("ms")
+        ax.set_title(
+            f"{result.kind} (server CPU/msg: " + ", ".join(f"{r.cpu_us_per_message:.0f}" for r in runs) + " µs)"
+        )
+        ax.legend(fontsize=7)
+        ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+@figure("fig5-idle-connections.png", "Figure 5: memory per idle connection and trivial JSON with 10,000 connected")
+def idle_connections(results: list[DatabaseResult]) -> Figure | None:
+    shown = [r for r in results if r.sockets is not None and r.sockets.idle is not None]
+    if not shown:
+        return None
+    fig, axes = _grid(1, 2, "Idle Socket.IO connections on one process")
+    memory, throughput = axes[0]
+    names = [r.kind for r in shown]
+    memory.bar(names, [r.sockets.idle.kb_per_connection for r in shown], color="tab:blue")
+    memory.axhline(50, color="tab:red", linestyle="--", label="goal ≤ 50 KB")
+    memory.set_ylabel("KB of worker RSS per connection")
+    memory.legend(fontsize=7)
+    width = 0.35
+    positions = range(len(shown))
+    without = [r.sockets.idle.without_rps for r in shown]
+    with_sockets = [r.sockets.idle.trivial_with.rps if r.sockets.idle.trivial_with else 0 for r in shown]
+    throughput.bar([p - width / 2 for p in positions], without, width, label="trivial JSON, no sockets (mean)")
+    throughput.bar([p + width / 2 for p in positions], with_sockets, width, label="with the sockets connected")
+    throughput.set_xticks(list(positions), names)
+    throughput.set_ylabel("requests/s (c=16)")
+    throughput.legend(fontsize=7)
+    return fig
