@@ -417,8 +417,10 @@ def _plots(facts: dict) -> list[str]:
 
 def _missing() -> list[str]:
     return [
-        "## Not measured yet",
+        "## Profiles",
         "",
-        '- Profiles and fixes ("then make it fast").',
+        "`python -m bench.profile py-spy` writes `profiles/<db>-<case>.txt`: the worker's hottest frames "
+        "(own and cumulative) under wrk, on a 2,000-auction database; `python -m bench.profile cpu --rev REV` "
+        "puts CPU per request of this checkout beside another commit's. Both are read in the findings above.",
         "",
     ]
