@@ -133,11 +133,11 @@ def write_transaction(turn: Hashable | None = None) -> Iterator[AfterCommit]:
         # transaction that later writes fails at once instead of waiting its turn. It
         # also hands the connection back to the pool while this request waits below.
         # Nothing was written, so what was read stays loaded (no reload of the user).
-        session.expire_on_commit = False
+        expire, session.expire_on_commit = session.expire_on_commit, False
         try:
             session.commit()
         finally:
-            session.expire_on_commit = True
+            session.expire_on_commit = expire
     after_commit = AfterCommit()
     with local_turn(turn) if turn is not None else nullcontext():
         token = _begin_immediate.set(True)
