@@ -15,6 +15,7 @@ measured by figure 1's size curve):
 
     python -m bench.profile py-spy --db sqlite --case listing
     python -m bench.profile cpu --db postgresql --rev e0ba9f0
+    python -m bench.profile memory --connections 2000   # figure 5: where a socket's memory goes
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from bench import data, load
@@ -108,6 +111,56 @@ def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) ->
     text.write_text(header + summarise(raw))
     raw.unlink()
     return text
+
+
+def memory(kind: str, url: str, connections: int) -> Path:
+    """Where an idle Socket.IO connection's memory goes: worker RSS per connection beside
+    tracemalloc's Python allocations per connection (by line) and the greenlets alive."""
+    from bench import sockets
+
+    OUT.mkdir(exist_ok=True)
+    server_core, load_core = cores()
+    os.environ.update({"PYTHONTRACEMALLOC": "1", "BENCH_TRACEMALLOC": "1"})
+    try:
+        server = Server(url, server_core)
+    finally:
+        del os.environ["PYTHONTRACEMALLOC"], os.environ["BENCH_TRACEMALLOC"]
+    memory_url = server.url + TRIVIAL_PATH.replace("trivial", "memory")
+    with server:
+        assert server.process is not None
+        worker = _worker_pid(server.process.pid)
+        _get_json(memory_url + "?mark=1")
+        rss_before = sockets.rss_kb(worker)
+        crowd = sockets.Watchers([server.url], connections, None, load_core, sockets.IDLE_PER_PROCESS)
+        try:
+            connected = crowd.wait_ready()["connected"]
+            time.sleep(3.0)
+            rss_after = sockets.rss_kb(worker)
+            grown = _get_json(memory_url)
+        finally:
+            crowd.kill()
+    per = max(connected, 1)
+    lines = [
+        f"{kind}: {connected:,} idle Socket.IO connections on one worker (tracemalloc on, which adds to RSS)",
+        f"worker RSS: {rss_before:,} -> {rss_after:,} KB = {(rss_after - rss_before) / per:.1f} KB per connection",
+        f"Python allocations (tracemalloc): {grown['traced_bytes'] / 1024:,.0f} KB "
+        f"= {grown['traced_bytes'] / 1024 / per:.1f} KB per connection",
+        "",
+        "grown since before connecting, by line (KB, objects, where):",
+        *(f"{size / 1024:8.1f} {count:7d}  {where}" for size, count, where in grown["top"]),
+        "",
+        "greenlets alive, by task (the rest of a connection's memory is outside Python's",
+        "allocator: each greenlet's saved C stack, and per-socket buffers):",
+        *(f"{count:7d}  {task}" for task, count in grown["greenlets"]),
+    ]
+    path = OUT / f"{kind}-idle-memory.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
 
 
 CPU_SCRIPT = r"""
@@ -201,19 +254,23 @@ def cpu(kind: str, url: str, fx: data.Fixtures, rev: str | None, requests: int) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("tool", choices=("py-spy", "cpu"))
+    parser.add_argument("tool", choices=("py-spy", "cpu", "memory"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--case", choices=(*CASES, "all"), default="all", help="py-spy: what to drive")
     parser.add_argument("--auctions", type=int, default=2000, help="seed-demo size (default 2000)")
     parser.add_argument("--seconds", type=float, default=8.0, help="py-spy: seconds of load per case")
     parser.add_argument("--rev", help="cpu: also measure this commit, in a temporary worktree")
     parser.add_argument("--requests", type=int, default=300, help="cpu: requests per case and repeat")
+    parser.add_argument("--connections", type=int, default=2000, help="memory: idle sockets to open")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="bb-profile-"))
     try:
         url, fx = seeded(args.db, args.auctions, workdir)
         if args.tool == "cpu":
             print(cpu(args.db, url, fx, args.rev, args.requests), end="")
+            return 0
+        if args.tool == "memory":
+            print(f"wrote {memory(args.db, url, args.connections)}", flush=True)
             return 0
         for case in CASES if args.case == "all" else (args.case,):
             print(f"wrote {py_spy(args.db, case, url, fx, args.seconds)}", flush=True)

@@ -421,6 +421,8 @@ def _missing() -> list[str]:
         "",
         "`python -m bench.profile py-spy` writes `profiles/<db>-<case>.txt`: the worker's hottest frames "
         "(own and cumulative) under wrk, on a 2,000-auction database; `python -m bench.profile cpu --rev REV` "
-        "puts CPU per request of this checkout beside another commit's. Both are read in the findings above.",
+        "puts CPU per request of this checkout beside another commit's; `python -m bench.profile memory` "
+        "writes `profiles/<db>-idle-memory.txt` (worker RSS, tracemalloc and greenlets per idle socket). "
+        "All are read in the findings above.",
         "",
     ]

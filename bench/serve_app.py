@@ -8,6 +8,7 @@ work, through the same middleware and hooks as every other route.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,40 @@ def trivial():
 
 
 app.add_url_rule(TRIVIAL_PATH, "bench_trivial", trivial)
+
+
+def memory_profile():  # pragma: no cover - bench only
+    """BENCH_TRACEMALLOC=1 (with PYTHONTRACEMALLOC): `?mark=1` remembers a snapshot; a
+    plain call answers what was allocated since, by line, and the live greenlets by task."""
+    import collections
+    import gc
+    import tracemalloc
+
+    import greenlet
+    from flask import request
+
+    gc.collect()
+    snapshot = tracemalloc.take_snapshot()
+    if request.args.get("mark"):
+        app.config["BENCH_MEMORY_MARK"] = snapshot
+        return jsonify({"marked": True})
+    grown = snapshot.compare_to(app.config["BENCH_MEMORY_MARK"], "lineno")
+    tasks = collections.Counter()
+    for item in gc.get_objects():
+        if isinstance(item, greenlet.greenlet):
+            run = getattr(item, "_run", None) or getattr(item, "run", None)
+            tasks[getattr(run, "__qualname__", type(run).__name__)] += 1
+    return jsonify(
+        {
+            "traced_bytes": sum(stat.size_diff for stat in grown),
+            "top": [[stat.size_diff, stat.count_diff, str(stat.traceback)] for stat in grown[:25]],
+            "greenlets": tasks.most_common(10),
+        }
+    )
+
+
+if os.environ.get("BENCH_TRACEMALLOC"):
+    app.add_url_rule(TRIVIAL_PATH.replace("trivial", "memory"), "bench_memory", memory_profile)
 
 if __name__ == "__main__":
     # As main.py's __main__ block does (the sweeper stays off: CLOSE_SWEEP_SECONDS=0).
