@@ -42,7 +42,7 @@ def uses_gunicorn() -> bool:
 
 
 class Server:
-    def __init__(self, database_url: str, core: str | None) -> None:
+    def __init__(self, database_url: str, core: str | None, app: str = "bench.serve_app:app") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.core = core
@@ -66,7 +66,7 @@ class Server:
                 "1",
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "bench.serve_app:app",
+                app,
             ]
             self.kind = "gunicorn (repo gunicorn.conf.py, 1 worker)"
         else:
