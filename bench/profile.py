@@ -31,7 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import data, load
+from bench import data, load, sockets
 from bench.server import TRIVIAL_PATH, Server, cores
 
 OUT = Path(__file__).resolve().parent / "profiles"
@@ -60,13 +60,6 @@ def _path(case: str, fx: data.Fixtures) -> str:
     }[case]
 
 
-def _worker_pid(master: int) -> int:
-    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
-    if not children:
-        raise RuntimeError("gunicorn has no worker process")
-    return int(children[0])
-
-
 def summarise(raw: Path, top: int = 25) -> str:
     """py-spy's raw (collapsed) stacks as two tables: own time and cumulative time."""
     own: collections.Counter[str] = collections.Counter()
@@ -92,7 +85,7 @@ def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) ->
     server_core, load_core = cores()
     with Server(url, server_core) as server:
         assert server.process is not None
-        worker = _worker_pid(server.process.pid)
+        worker = sockets.worker_pid(server.process.pid)
         wrk = load.Wrk(server.url, load_core, seconds, 1.0)
         raw = OUT / f"{kind}-{case}.raw"
         duration = str(int(seconds + wrk.warmup) + 1)
@@ -116,8 +109,6 @@ def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) ->
 def memory(kind: str, url: str, connections: int) -> Path:
     """Where an idle Socket.IO connection's memory goes: worker RSS per connection beside
     tracemalloc's Python allocations per connection (by line) and the greenlets alive."""
-    from bench import sockets
-
     OUT.mkdir(exist_ok=True)
     server_core, load_core = cores()
     os.environ.update({"PYTHONTRACEMALLOC": "1", "BENCH_TRACEMALLOC": "1"})
@@ -128,7 +119,7 @@ def memory(kind: str, url: str, connections: int) -> Path:
     memory_url = server.url + TRIVIAL_PATH.replace("trivial", "memory")
     with server:
         assert server.process is not None
-        worker = _worker_pid(server.process.pid)
+        worker = sockets.worker_pid(server.process.pid)
         _get_json(memory_url + "?mark=1")
         rss_before = sockets.rss_kb(worker)
         crowd = sockets.Watchers([server.url], connections, None, load_core, sockets.IDLE_PER_PROCESS)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import data, load
-from bench.server import TRIVIAL_PATH, Server, cores, free_port
+from bench.server import TRIVIAL_PATH, Server, cores, free_port, stop_process
 
 if TYPE_CHECKING:
     import argparse
@@ -87,16 +87,6 @@ def available() -> str | None:
 # --------------------------------------------------------------------------- processes
 
 
-def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-    if process is not None and process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 def _wait(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -129,7 +119,7 @@ class Redis:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _stop(self.process)
+        stop_process(self.process)
 
 
 def site_config(upstream_ports: list[int], listen_port: int, spare_port: int, spa: Path, log: Path) -> str:
@@ -205,7 +195,7 @@ http {{
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _stop(self.process, signal.SIGQUIT)  # graceful: flushes the buffered access log
+        stop_process(self.process, signal.SIGQUIT)  # graceful: flushes the buffered access log
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def upstream_counts(self) -> Counter[str]:

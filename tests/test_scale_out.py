@@ -30,7 +30,7 @@ import pytest
 import requests
 import socketio as socketio_client
 from conftest import PASSWORD, auction_payload
-from live_server import ROOT, LiveServer, free_port
+from live_server import ROOT, LiveServer, free_port, stop_process
 from socket_client import Watcher
 from sqlalchemy import func, make_url, select, update
 
@@ -93,13 +93,7 @@ class RedisServer:
             return False
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process)
 
 
 class GunicornServer(LiveServer):
@@ -188,13 +182,7 @@ http {{
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process, signal.SIGQUIT)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
