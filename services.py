@@ -725,8 +725,8 @@ def withdraw_locked_bid(
             auction.created_by,
             "bid_withdrawn",
             auction,
-            f'A bid of {format_inr(bid.amount)} on "{auction.title}" was withdrawn: its provider\'s account was '
-            f"deactivated. The lowest bid is now {format_inr(auction.lowest_bid)}.",
+            f'A bid of {format_inr(bid.amount)} on "{auction.title}" was withdrawn ({reason.replace("_", " ")}). '
+            + (f"The lowest bid is now {format_inr(auction.lowest_bid)}." if lowest else "No active bids remain."),
             {"bid_id": bid.id, "lowest_bid": auction.lowest_bid, "reason": reason},
         )
     return True
