@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
+import deactivation
 from app import db, log
+from database import write_transaction
 from errors import DomainError
 from models import AuthToken, User, utcnow
 
@@ -166,13 +168,23 @@ def end_current_credential() -> None:
 
 
 def revoke_all_credentials(user: User) -> None:
-    """End every session and token of the user (password change, deactivation)."""
+    """End every session and token of the user (password change) and commit."""
+    _revoke_all_rows(user)
+    db.session.commit()
+    _announce_revocation(user)
+
+
+def _revoke_all_rows(user: User) -> None:
+    """In the caller's transaction: mark every live session and token of the user revoked."""
     db.session.execute(
         update(AuthToken)
         .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    db.session.commit()
+
+
+def _announce_revocation(user: User) -> None:
+    """After the commit: live sockets of every credential of the user are dropped."""
     credentials_revoked.send(current_app._get_current_object(), user_id=user.id, token_ids=None)
     audit("credentials_revoked", user_id=user.id)
 
@@ -204,14 +216,25 @@ def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
     return fresh
 
 
-def set_active(user: User, active: bool) -> None:
-    """Deactivate (ending every session and token at once) or reactivate an account."""
-    user.is_active = active
+def set_active(user: User, active: bool) -> deactivation.Stakes:
+    """Deactivate or reactivate an account; returns what a deactivation took away.
+
+    Deactivation is one transaction: the flag, the provider's active bids withdrawn and the
+    customer's open auctions cancelled (deactivation.py), and every session and token
+    revoked; sockets are dropped and the news goes out after the commit. Reactivation gives
+    back the account only, not those bids or auctions.
+    """
     if active:
+        user.is_active = True
         db.session.commit()
-    else:
-        revoke_all_credentials(user)  # one commit: the flag and the revocation together
-    audit("deactivated" if not active else "reactivated", user_id=user.id)
+        audit("reactivated", user_id=user.id)
+        return deactivation.Stakes()
+    with write_transaction() as after_commit:
+        taken = deactivation.take_away_power(user, after_commit)
+        _revoke_all_rows(user)
+    _announce_revocation(user)
+    audit("deactivated", user_id=user.id, bids_withdrawn=taken.active_bids, auctions_cancelled=taken.open_auctions)
+    return taken
 
 
 def _load_credential(secret: str, kind: str) -> User | None:
@@ -298,8 +321,8 @@ def set_provider_verified(user: User, verified: bool) -> None:
     audit("provider_verified" if verified else "provider_unverified", user_id=user.id)
 
 
-def admin_set_active(admin: User, user: User, active: bool) -> None:
+def admin_set_active(admin: User, user: User, active: bool) -> deactivation.Stakes:
     """Deactivate or reactivate from the admin console; an admin cannot lock itself out."""
     if not active and admin.id == user.id:
         raise DomainError("CONFLICT", "You cannot deactivate your own account", {"user_id": user.id})
-    set_active(user, active)
+    return set_active(user, active)

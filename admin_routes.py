@@ -1,6 +1,7 @@
 """The admin console under /admin: `is_admin` only (others get 403, anonymous users the login
 page). Like the other pages, each view is a form, one accounts/services/queries call and a
-template; deactivation goes through accounts, so the user's sessions and tokens end at once."""
+template; deactivation goes through accounts, so the user's sessions and tokens end at once
+and its bids and open auctions go with them (the users page says so before confirming)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 import accounts
+import deactivation
 import queries
 import services
 from app import db
@@ -24,12 +26,12 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 CATEGORY_FIELDS = ("name", "description", "parent_id")
 
 #: POST /admin/users/<id>/<action>: what it does and what the admin is told.
-USER_ACTIONS: dict[str, tuple[Callable[[User], None], str]] = {
+USER_ACTIONS: dict[str, tuple[Callable[[User], object], str]] = {
     "verify": (lambda user: accounts.set_provider_verified(user, True), "{} is now a verified provider."),
     "unverify": (lambda user: accounts.set_provider_verified(user, False), "{} is no longer verified."),
     "deactivate": (
         lambda user: accounts.admin_set_active(current_user, user, False),
-        "{} was deactivated: every session and token ended.",
+        "{} was deactivated: every session and token ended, active bids were withdrawn and open auctions cancelled.",
     ),
     "reactivate": (lambda user: accounts.admin_set_active(current_user, user, True), "{} was reactivated."),
 }
@@ -71,7 +73,9 @@ def dashboard() -> Any:
 def users() -> Any:
     form = UserSearchForm(formdata=request.args)
     result = queries.search_users(form.q.data, form.page.data or 1) if form.validate() else None
-    return render_template("admin/users.html", form=form, result=result)
+    # What each Deactivate button will take away, for its confirmation.
+    stakes = deactivation.stakes_of([u.id for u in result.items if u.is_active]) if result else {}
+    return render_template("admin/users.html", form=form, result=result, stakes=stakes)
 
 
 @admin.post("/users/<int:user_id>/<any(verify, unverify, deactivate, reactivate):action>")

@@ -70,10 +70,36 @@ def _locked_auction(auction_id: int) -> Auction:
     return auction
 
 
+def lock_auctions(auction_ids: list[int]) -> list[Auction]:
+    """Lock several auctions, always in id order: two writers that each need a set of
+    auctions (deactivations) then wait for each other instead of deadlocking."""
+    return list(
+        db.session.scalars(
+            select(Auction)
+            .where(Auction.id.in_(sorted(set(auction_ids))))
+            .order_by(Auction.id)
+            .with_for_update(of=Auction)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def hold_active_account(user: User) -> None:
+    """Inside a write: refuse a deactivated account, reading its flag afresh (the request
+    may have loaded the user before a deactivation committed) and holding the row shared
+    until the commit, so a deactivation in progress (which updates the row first) is
+    waited for, not raced. Take it before any auction lock: deactivation locks in that order."""
+    active = db.session.scalar(select(User.is_active).where(User.id == user.id).with_for_update(read=True))
+    if not active:
+        raise DomainError("AUTH_REQUIRED", "This account is deactivated")
+
+
 def lowest_active_bid(auction_id: int) -> Bid | None:
+    """The lowest active bid of an active provider: the only kind that may win."""
     return db.session.scalar(
         select(Bid)
-        .where(Bid.auction_id == auction_id, Bid.status == BidStatus.ACTIVE)
+        .join(User, User.id == Bid.user_id)
+        .where(Bid.auction_id == auction_id, Bid.status == BidStatus.ACTIVE, User.is_active.is_(True))
         .order_by(Bid.amount, Bid.id)
         .limit(1)
     )
@@ -213,6 +239,7 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
 
     def write() -> Outcome:
         with write_transaction():
+            hold_active_account(creator)
             replay = _replay(creator, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
@@ -315,13 +342,20 @@ def cancel_auction(user: User, auction_id: int) -> Auction:
         auction = _locked_auction(auction_id)
         if not auction.can_manage(user):
             raise DomainError("FORBIDDEN", "Only the auction's creator or an admin can cancel it")
-        now = utcnow()
-        closed = _close_if_due(auction, now, after_commit) or not auction.is_open
-        if not closed:
-            _finish(auction, AuctionStatus.CANCELLED, None, now, after_commit, "auction_cancelled")
-    if closed:
+        cancelled = cancel_locked_auction(auction, utcnow(), after_commit)
+    if not cancelled:
         raise _closed_error(auction)
     return auction
+
+
+def cancel_locked_auction(
+    auction: Auction, now: datetime, after_commit: AfterCommit, reason: str | None = None
+) -> bool:
+    """Inside a transaction holding the auction's lock: cancel it and tell its bidders.
+    False when it had closed already (or closes now, its deadline having passed)."""
+    if _close_if_due(auction, now, after_commit) or not auction.is_open:
+        return False
+    return _finish(auction, AuctionStatus.CANCELLED, None, now, after_commit, "auction_cancelled", reason)
 
 
 def award_auction(user: User, auction_id: int, bid_id: int) -> Auction:
@@ -338,6 +372,11 @@ def award_auction(user: User, auction_id: int, bid_id: int) -> Auction:
                 raise not_found("Bid")
             if bid.status != BidStatus.ACTIVE:
                 raise DomainError("CONFLICT", "Only an active bid can be awarded", {"bid_id": bid.status})
+            # Read afresh, not through bid.bidder: the identity map may hold an older flag.
+            if not db.session.scalar(select(User.is_active).where(User.id == bid.user_id)):
+                raise DomainError(
+                    "CONFLICT", "This bid's provider account is deactivated", {"bid_id": "Provider deactivated."}
+                )
             _finish(auction, AuctionStatus.COMPLETED, bid, now, after_commit, "auction_awarded")
     if closed:
         raise _closed_error(auction)
@@ -364,8 +403,10 @@ def _finish(
     now: datetime,
     after_commit: AfterCommit,
     log_type: str,
+    reason: str | None = None,
 ) -> bool:
-    """Move an active auction to its final status exactly once, settle its bids, tell everyone."""
+    """Move an active auction to its final status exactly once, settle its bids, tell everyone.
+    A `reason` (e.g. "customer_deactivated") is added to the logged event and the room frame."""
     # Conditional on still being active: even a closer that somehow missed the row lock
     # cannot close the auction a second time.
     result = db.session.execute(
@@ -392,12 +433,13 @@ def _finish(
         winner.updated_at = now
     db.session.flush()
     winning = winner.full_dict() if winner else None
-    log_event = _record_event(auction, log_type, {"status": status, "winning_bid": winning}, now)
+    because = {"reason": reason} if reason else {}
+    log_event = _record_event(auction, log_type, {"status": status, "winning_bid": winning, **because}, now)
     public_winner = winner.public_dict() if winner else None
     _broadcast(
         after_commit,
         "auction_closed",
-        {"auction_id": auction.id, "status": status, "winning_bid": public_winner},
+        {"auction_id": auction.id, "status": status, "winning_bid": public_winner, **because},
         log_event,
     )
     _notify_closing(auction, status, winner, after_commit)
@@ -466,6 +508,7 @@ def place_bid(bidder: User, auction_id: int, data: dict[str, Any], idempotency_k
     def write() -> Outcome:
         closed_now = False
         with write_transaction(turn=("auction", auction_id)) as after_commit:
+            hold_active_account(bidder)
             auction = _locked_auction(auction_id)
             replay = _replay(bidder, idempotency_key, fingerprint)
             if replay is not None:
@@ -485,8 +528,6 @@ def place_bid(bidder: User, auction_id: int, data: dict[str, Any], idempotency_k
 
 
 def _check_bidder(bidder: User, auction: Auction) -> None:
-    if not bidder.is_active:
-        raise DomainError("AUTH_REQUIRED", "This account is deactivated")
     if not bidder.is_service_provider:
         raise DomainError("NOT_A_PROVIDER", "Only service providers can bid")
     if current_app.config["REQUIRE_PROVIDER_VERIFICATION"] and not bidder.provider_verified:
@@ -633,37 +674,62 @@ def withdraw_bid(user: User, auction_id: int, bid_id: int) -> Bid:
             raise not_found("Bid")
         if bid.user_id != user.id:
             raise DomainError("FORBIDDEN", "You can only withdraw your own bids")
-        now = utcnow()
-        closed = _close_if_due(auction, now, after_commit) or not auction.is_open
-        if not closed:
-            if bid.status != BidStatus.ACTIVE:
-                raise DomainError("CONFLICT", "Only an active bid can be withdrawn", {"status": bid.status})
-            bid.status = BidStatus.WITHDRAWN
-            bid.updated_at = now
-            db.session.flush()
-            auction.bid_count -= 1
-            lowest = lowest_active_bid(auction.id)
-            auction.lowest_bid = lowest.amount if lowest else None
-            log_event = _record_event(
-                auction,
-                "bid_withdrawn",
-                {"bid_id": bid.id, "lowest_bid": auction.lowest_bid, "bid_count": auction.bid_count},
-                now,
-            )
-            _broadcast(
-                after_commit,
-                "bid_withdrawn",
-                {
-                    "auction_id": auction.id,
-                    "bid_id": bid.id,
-                    "lowest_bid": auction.lowest_bid,
-                    "bid_count": auction.bid_count,
-                },
-                log_event,
-            )
-    if closed:
+        withdrawn = withdraw_locked_bid(auction, bid, utcnow(), after_commit)
+    if not withdrawn:
         raise _closed_error(auction)
     return bid
+
+
+def withdraw_locked_bid(
+    auction: Auction, bid: Bid, now: datetime, after_commit: AfterCommit, reason: str | None = None
+) -> bool:
+    """Inside a transaction holding the auction's lock: withdraw an active bid, recompute the
+    lowest bid, log it and tell the room. False when the auction had closed (or closes now).
+
+    A `reason` marks a withdrawal the bidder did not make itself (e.g. "provider_deactivated"):
+    it is logged and sent with the room frame, and the customer is told, since its lowest
+    bid may have changed without anyone there acting.
+    """
+    if _close_if_due(auction, now, after_commit) or not auction.is_open:
+        return False
+    if bid.status != BidStatus.ACTIVE:
+        raise DomainError("CONFLICT", "Only an active bid can be withdrawn", {"status": bid.status})
+    bid.status = BidStatus.WITHDRAWN
+    bid.updated_at = now
+    db.session.flush()
+    auction.bid_count -= 1
+    lowest = lowest_active_bid(auction.id)
+    auction.lowest_bid = lowest.amount if lowest else None
+    because = {"reason": reason} if reason else {}
+    log_event = _record_event(
+        auction,
+        "bid_withdrawn",
+        {"bid_id": bid.id, "lowest_bid": auction.lowest_bid, "bid_count": auction.bid_count, **because},
+        now,
+    )
+    _broadcast(
+        after_commit,
+        "bid_withdrawn",
+        {
+            "auction_id": auction.id,
+            "bid_id": bid.id,
+            "lowest_bid": auction.lowest_bid,
+            "bid_count": auction.bid_count,
+            **because,
+        },
+        log_event,
+    )
+    if reason:
+        _notify(
+            after_commit,
+            auction.created_by,
+            "bid_withdrawn",
+            auction,
+            f'A bid of {format_inr(bid.amount)} on "{auction.title}" was withdrawn ({reason.replace("_", " ")}). '
+            + (f"The lowest bid is now {format_inr(auction.lowest_bid)}." if lowest else "No active bids remain."),
+            {"bid_id": bid.id, "lowest_bid": auction.lowest_bid, "reason": reason},
+        )
+    return True
 
 
 # --------------------------------------------------------------------------- event log
