@@ -76,6 +76,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+        # Auction rooms one socket may watch at once (join_auction past it: TOO_MANY_ROOMS).
+        self.SOCKET_MAX_ROOMS = env_int("SOCKET_MAX_ROOMS", 50)
         production = self.APP_ENV == "production"
         self.DEBUG = env_bool("FLASK_DEBUG", False)
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
@@ -116,6 +118,8 @@ class Config:
                 raise RuntimeError(f"{name}={getattr(self, name)!r} is not a rate limit like '10 per minute'") from None
         if self.LOG_FORMAT not in {"json", "text"}:
             raise RuntimeError("LOG_FORMAT must be json or text")
+        if self.SOCKET_MAX_ROOMS < 1:
+            raise RuntimeError("SOCKET_MAX_ROOMS must be at least 1")
         if self.APP_ENV == "production":
             if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
                 raise RuntimeError("APP_ENV=production needs a random SECRET_KEY of 32+ chars")
@@ -140,6 +144,7 @@ class TestConfig(Config):
         self.SNIPE_MAX_EXTENSION_SECONDS = 3600
         self.REQUIRE_PROVIDER_VERIFICATION = False
         self.TOKEN_TTL_DAYS = 30
+        self.SOCKET_MAX_ROOMS = 50
         self.LISTING_TOTAL_TTL_SECONDS = 0  # exact totals; tests of the cache set their own
         # Limits off so the suite never trips them by accident; tests of the limits turn
         # them on through the `config` fixture. The documented defaults otherwise.

@@ -4,6 +4,10 @@ With SOCKETIO_MESSAGE_QUEUE set, every emit also goes through the queue (Redis) 
 other server processes, which deliver it to their own clients. The same queue carries
 one server-to-server message that no client ever sees: "these credentials were revoked",
 so that each process drops the affected sockets it holds (logout works everywhere).
+
+Every authenticated socket is in two rooms the client cannot leave: its user's room and
+its credential's room. Revocation finds sockets through them (the server's own room
+table), and personal events go only to the rooms of credentials that are still valid.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 import socketio as socketio_server
+from sqlalchemy import ColumnElement, select
 
-from app import log, socketio, to_jsonable
+from app import db, log, socketio, to_jsonable
+from models import AuthToken, User, utcnow
 
 NAMESPACE = "/auctions"
 #: A namespace no client can join (nothing is registered on it): server-to-server only.
@@ -23,22 +29,57 @@ CONTROL_NAMESPACE = "/_bidbazaar_control"
 REVOKED_EVENT = "credentials_revoked"
 #: The health check must stay cheap: a dead Redis answers within this many seconds.
 HEALTH_TIMEOUT_SECONDS = 0.5
+_AUCTION_PREFIX = "auction:"
+_USER_PREFIX = "user:"
 
 _revocation_handlers: list[Callable[[int, list[int] | None], None]] = []
 
 
 def auction_room(auction_id: int) -> str:
-    return f"auction:{auction_id}"
+    return f"{_AUCTION_PREFIX}{auction_id}"
+
+
+def is_auction_room(room: str) -> bool:
+    return room.startswith(_AUCTION_PREFIX)
 
 
 def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
+    """A user's personal room: publish to it, and it reaches the user's still-valid sockets."""
+    return f"{_USER_PREFIX}{user_id}"
+
+
+def credential_room(credential_id: int) -> str:
+    """The sockets opened with one session or API token."""
+    return f"credential:{credential_id}"
+
+
+def credential_is_valid() -> list[ColumnElement[bool]]:
+    """Conditions under which an AuthToken (joined to its User) still authenticates."""
+    return [AuthToken.revoked_at.is_(None), AuthToken.expires_at > utcnow(), User.is_active.is_(True)]
+
+
+def _valid_credential_rooms(user_id: int) -> list[str]:
+    ids = db.session.scalars(
+        select(AuthToken.id)
+        .join(User, AuthToken.user_id == User.id)
+        .where(AuthToken.user_id == user_id, *credential_is_valid())
+    )
+    return [credential_room(credential_id) for credential_id in ids]
 
 
 def publish(event: str, payload: dict[str, Any], room: str) -> None:
-    """Emit to a room; never raises (a message-queue outage must not fail a committed bid)."""
+    """Emit to a room; never raises (a message-queue outage must not fail a committed bid).
+
+    A personal room is narrowed to the user's currently valid credentials: a socket whose
+    token was revoked gets nothing, even where the revocation has not yet dropped it.
+    """
     try:
-        socketio.emit(event, to_jsonable(payload), to=room, namespace=NAMESPACE)
+        rooms: str | list[str] = room
+        if room.startswith(_USER_PREFIX):
+            rooms = _valid_credential_rooms(int(room.removeprefix(_USER_PREFIX)))
+            if not rooms:  # an empty list would mean "everyone" to emit
+                return
+        socketio.emit(event, to_jsonable(payload), to=rooms, namespace=NAMESPACE)
     except Exception:
         log.exception("could not publish %s to %s", event, room)
 

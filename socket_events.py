@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room, leave_room, rooms
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -43,6 +43,9 @@ class Client:
 
 _clients: dict[str, Client] = {}
 _clients_lock = threading.Lock()
+_rooms_lock = threading.Lock()
+#: Handler names Socket.IO itself calls; a client frame may never reach them.
+LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 
 
 def _current_client() -> Client:
@@ -56,22 +59,27 @@ def _live_user(client: Client) -> User | None:
     return db.session.scalar(
         select(User)
         .join(AuthToken, AuthToken.user_id == User.id)
-        .where(
-            AuthToken.id == client.credential_id,
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
+        .where(AuthToken.id == client.credential_id, *realtime.credential_is_valid())
     )
 
 
+def _refusal(field: str, message: str) -> dict[str, Any]:
+    return DomainError("VALIDATION_ERROR", "Validation failed", {field: message}).to_dict()
+
+
 def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Turn every outcome into an acknowledgement; a bad payload never drops the socket."""
+    """Turn every outcome into an acknowledgement; a bad payload never drops the socket.
+
+    Marks the handler as a client event: only these are reachable from a client's frame.
+    A frame may carry any number of arguments; an event takes at most one, its payload.
+    """
 
     @wraps(handler)
-    def wrapper(self: Any, data: Any = None) -> dict[str, Any]:
+    def wrapper(self: Any, *args: Any) -> dict[str, Any]:
+        if len(args) > 1:
+            return {"ok": False, **_refusal("payload", f"Send one JSON object, not {len(args)} arguments.")}
         try:
-            return to_jsonable({"ok": True, **handler(self, data)})
+            return to_jsonable({"ok": True, **handler(self, args[0] if args else None)})
         except DomainError as exc:
             db.session.rollback()
             return to_jsonable({"ok": False, **exc.to_dict()})
@@ -83,14 +91,27 @@ def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[s
             log.exception("socket handler %s failed", handler.__name__)
             return {"ok": False, "code": "INTERNAL_ERROR", "error": "Internal server error", "details": {}}
 
+    wrapper.client_event = True  # type: ignore[attr-defined]
     return wrapper
 
 
-def _join(room: str) -> None:
-    try:
-        join_room(room)
-    except ValueError:  # the client left before its join was handled: nobody to answer
-        raise DomainError("NOT_FOUND", "This connection has closed") from None
+def _join_auction_room(room: str) -> None:
+    """Join, within SOCKET_MAX_ROOMS auction rooms per socket (re-joining one is free)."""
+    limit = current_app.config["SOCKET_MAX_ROOMS"]
+    # Counted from the server's own room table; the lock stops a burst of concurrent
+    # joins from the same socket all passing the count before any of them joined.
+    with _rooms_lock:
+        try:
+            joined = {r for r in rooms() if realtime.is_auction_room(r)}
+            if room not in joined and len(joined) >= limit:
+                raise DomainError(
+                    "TOO_MANY_ROOMS",
+                    f"This connection already watches {limit} auctions; leave one first",
+                    {"limit": limit},
+                )
+            join_room(room)
+        except (KeyError, ValueError):  # the client left before its join was handled: nobody to answer
+            raise DomainError("NOT_FOUND", "This connection has closed") from None
 
 
 def _payload(data: Any) -> dict[str, Any]:
@@ -100,7 +121,28 @@ def _payload(data: Any) -> dict[str, Any]:
 
 
 class AuctionNamespace(Namespace):
-    """Auction rooms (`auction:<id>`) for watchers and a personal room (`user:<id>`)."""
+    """Auction rooms (`auction:<id>`) for watchers; personal rooms (`user:<id>`, `credential:<id>`)."""
+
+    def trigger_event(self, event: Any, sid: str, *args: Any) -> Any:
+        """Dispatch a call: Socket.IO's own lifecycle calls, or a client's event.
+
+        The server calls connect while the socket is still connecting and disconnect once
+        it is leaving; a client frame named like them arrives while it is connected and is
+        answered like any other name that is not a client event.
+        """
+        if not isinstance(event, str):
+            return {"ok": False, **_refusal("event", "The event name must be a string.")}
+        if event in LIFECYCLE_EVENTS and self._is_lifecycle_call(event, sid):
+            return super().trigger_event(event, sid, *args)
+        if not getattr(getattr(self, f"on_{event}", None), "client_event", False):
+            return {"ok": False, **_refusal("event", "Not an event of this namespace.")}
+        return super().trigger_event(event, sid, *args)
+
+    def _is_lifecycle_call(self, event: str, sid: str) -> bool:
+        manager = socketio.server.manager
+        if event == "connect":
+            return manager.is_pre_connected(sid, self.namespace)
+        return not manager.is_connected(sid, self.namespace)
 
     def on_connect(self, auth: Any = None) -> None:
         if isinstance(auth, dict) and "token" in auth:
@@ -117,8 +159,10 @@ class AuctionNamespace(Namespace):
         client = Client(user.id if user else None, credential.id if user and credential else None)
         with _clients_lock:
             _clients[request.sid] = client
-        if user is not None:
-            join_room(realtime.user_room(user.id))
+        if client.credential_id is not None:
+            # Rooms the client cannot leave: revocation and personal events find it through them.
+            join_room(realtime.user_room(client.user_id))
+            join_room(realtime.credential_room(client.credential_id))
 
     def on_disconnect(self, reason: Any = None) -> None:
         with _clients_lock:
@@ -131,7 +175,7 @@ class AuctionNamespace(Namespace):
         auction = queries.auction_or_404(fields["auction_id"])
         # Join before reading: an event landing in between arrives twice (clients drop
         # seq they have seen), never zero times.
-        _join(realtime.auction_room(auction.id))
+        _join_auction_room(realtime.auction_room(auction.id))
         answer: dict[str, Any] = {"auction": queries.auction_detail(auction, viewer), "server_time": utcnow()}
         since = fields.get("since_seq")
         if since is not None:
@@ -173,13 +217,18 @@ def disconnect_revoked(sender: Any, user_id: int | None, token_ids: list[int] | 
 
 
 def drop_local_sockets(user_id: int, token_ids: list[int] | None) -> None:
-    """This process's part of a revocation (runs here for revocations made in any process)."""
-    with _clients_lock:
-        doomed = [
-            sid
-            for sid, client in _clients.items()
-            if client.user_id == user_id and (token_ids is None or client.credential_id in token_ids)
-        ]
+    """This process's part of a revocation (runs here for revocations made in any process).
+
+    The sockets are found in the server's room table, which no client event can edit.
+    """
+    if token_ids is None:
+        revoked = [realtime.user_room(user_id)]
+    else:
+        revoked = [realtime.credential_room(token_id) for token_id in token_ids]
+    if not revoked:
+        return
+    manager = socketio.server.manager
+    doomed = {sid for sid, _ in manager.get_participants(realtime.NAMESPACE, revoked)}
     for sid in doomed:
         try:
             socketio.server.disconnect(sid, namespace=realtime.NAMESPACE, ignore_queue=True)

@@ -190,3 +190,24 @@ def test_a_browser_cookie_session_can_watch_and_bid(server, watchers):
     answer = sock.call("place_bid", {"auction_id": auction_id, "amount": 650, "description": "Washer + labour"})
     assert answer["ok"] is True, answer
     assert sock.wait_for("bid_placed", 1, timeout=15)[0]["lowest_bid"] == 650
+
+
+def test_a_real_socket_that_sends_a_disconnect_event_is_still_dropped_at_logout(server, watchers):
+    token = Api(server.url).register_and_login("e2e_leaver", provider=True)
+    sock = Watcher(server.url, token)
+    watchers.append(sock)
+    # The raw frame 42<id>/auctions,["disconnect"]: an event, not a disconnect packet.
+    assert sock.client.call("disconnect", namespace=NS, timeout=10)["code"] == "VALIDATION_ERROR"
+
+    response = requests.post(f"{server.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    assert response.status_code == 200, response.text
+    assert sock.disconnected.wait(20), "the socket outlived its revoked token"
+
+
+def test_a_real_socket_gets_an_answer_to_every_call_with_extra_arguments(server, watchers):
+    sock = Watcher(server.url)
+    watchers.append(sock)
+    calls = [("join_auction", ({"auction_id": 1}, {"x": 1})), ("sync_time", (1, 2, 3)), ("place_bid", (None, None))]
+    answers = [sock.client.call(event, args, namespace=NS, timeout=5) for event, args in calls]
+    assert [answer["code"] for answer in answers] == ["VALIDATION_ERROR"] * 3, answers

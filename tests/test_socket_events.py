@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 from conftest import PASSWORD, count
+from sqlalchemy import update
 
-from app import socketio
-from models import Bid
+import accounts
+from app import db, socketio
+from config import Config
+from models import AuthToken, Bid, utcnow
 
 NS = "/auctions"
 
@@ -263,3 +266,134 @@ def test_malformed_payloads_get_a_clean_answer_and_keep_the_socket(connect, auct
     assert sock.is_connected(NS)
     assert ack(sock, "join_auction", {"auction_id": auction.id})["ok"] is True
     assert count(Bid) == 0  # nothing malformed was ever accepted
+
+
+# --------------------------------------------------------------------------- trust edges (issue 11)
+
+
+def unknown_event_answer(answer):
+    return answer["ok"] is False and answer["code"] == "VALIDATION_ERROR" and "event" in answer["details"]
+
+
+@pytest.mark.parametrize("lifecycle", ["disconnect", "connect"])
+def test_a_client_event_named_like_a_lifecycle_call_is_answered_as_unknown(connect, provider, token_for, lifecycle):
+    sock = connect(auth={"token": token_for(provider)})
+    assert unknown_event_answer(ack(sock, lifecycle, {"token": token_for(provider)}))
+    assert unknown_event_answer(ack(sock, lifecycle, None))
+
+
+def test_a_socket_that_sent_a_disconnect_event_is_still_dropped_when_its_token_is_revoked(
+    connect, client, provider, token_for
+):
+    token = token_for(provider)
+    sock = connect(auth={"token": token})
+    ack(sock, "disconnect", "client namespace disconnect")
+    client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert not sock.is_connected(NS)
+
+
+def test_a_client_sent_connect_event_cannot_authenticate_an_anonymous_socket(connect, auction, provider, token_for):
+    sock = connect()
+    with sock.app.app_context():  # Flask-SocketIO reads a connect call's second argument as its auth
+        sock.emit("connect", {}, {"token": token_for(provider)}, namespace=NS, callback=True)
+    answer = ack(sock, "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "x"})
+    assert answer["code"] == "AUTH_REQUIRED"
+    assert count(Bid) == 0
+
+
+def test_notifications_skip_a_socket_whose_token_was_revoked_before_its_disconnect_arrived(
+    connect, auction, customer, provider, token_for, make_bid
+):
+    revoked_token, live_token = token_for(customer), token_for(customer)
+    revoked, live = connect(auth={"token": revoked_token}), connect(auth={"token": live_token})
+    # As if the revocation was committed by another process whose message never got here.
+    digest = accounts.token_digest(revoked_token)
+    db.session.execute(update(AuthToken).where(AuthToken.token_hash == digest).values(revoked_at=utcnow()))
+    db.session.commit()
+
+    make_bid(provider, auction, 1500, notes="secret")
+
+    assert received(revoked, "notification") == []
+    assert [n["type"] for n in received(live, "notification")] == ["new_bid"]
+
+
+@pytest.mark.parametrize(
+    ("event", "args"),
+    [
+        ("join_auction", [{"auction_id": 1}, {"x": 1}]),
+        ("sync_time", [1, 2, 3]),
+        ("place_bid", [None, None]),
+        ("leave_auction", [{"auction_id": 1}, None]),
+    ],
+)
+def test_an_event_with_extra_arguments_is_answered_with_a_validation_error(connect, provider, token_for, event, args):
+    sock = connect(auth={"token": token_for(provider)})
+    with sock.app.app_context():
+        answer = sock.emit(event, *args, namespace=NS, callback=True)
+    assert answer["ok"] is False and answer["code"] == "VALIDATION_ERROR" and "payload" in answer["details"], answer
+    assert set(answer) == {"ok", "error", "code", "details"}
+
+
+def test_sync_time_without_a_payload_still_answers(connect):
+    sock = connect()
+    with sock.app.app_context():
+        answer = sock.emit("sync_time", namespace=NS, callback=True)
+    assert answer["ok"] is True
+
+
+@pytest.mark.parametrize("event", ["no_such_event", "event", "trigger_event", "_is_lifecycle_call", "", 7])
+def test_an_unknown_event_name_is_answered_with_a_validation_error(connect, event):
+    assert unknown_event_answer(ack(connect(), event, {}))
+
+
+# --------------------------------------------------------------------------- rooms per socket
+
+
+@pytest.fixture
+def three_auctions(make_auction):
+    return [make_auction(title=f"Fix kitchen sink leak {n}") for n in range(3)]
+
+
+def test_joining_past_the_room_cap_is_refused_with_a_clear_error(app, connect, three_auctions):
+    app.config["SOCKET_MAX_ROOMS"] = 2
+    sock = connect()
+    first, second, third = (a.id for a in three_auctions)
+    assert ack(sock, "join_auction", {"auction_id": first})["ok"] is True
+    assert ack(sock, "join_auction", {"auction_id": second})["ok"] is True
+
+    answer = ack(sock, "join_auction", {"auction_id": third})
+
+    assert answer["ok"] is False and answer["code"] == "TOO_MANY_ROOMS", answer
+    assert answer["details"] == {"limit": 2} and "2 auctions" in answer["error"]
+
+
+def test_leaving_an_auction_frees_a_place_under_the_room_cap(app, connect, three_auctions):
+    app.config["SOCKET_MAX_ROOMS"] = 2
+    sock = connect()
+    first, second, third = (a.id for a in three_auctions)
+    ack(sock, "join_auction", {"auction_id": first})
+    ack(sock, "join_auction", {"auction_id": second})
+    ack(sock, "leave_auction", {"auction_id": first})
+    assert ack(sock, "join_auction", {"auction_id": third})["ok"] is True
+
+
+def test_rejoining_an_auction_already_joined_does_not_count_twice(app, connect, three_auctions):
+    app.config["SOCKET_MAX_ROOMS"] = 2
+    sock = connect()
+    first, second, _ = (a.id for a in three_auctions)
+    ack(sock, "join_auction", {"auction_id": first})
+    ack(sock, "join_auction", {"auction_id": second})
+    assert ack(sock, "join_auction", {"auction_id": first, "since_seq": 0})["ok"] is True
+
+
+def test_the_personal_rooms_do_not_count_against_the_room_cap(app, connect, three_auctions, provider, token_for):
+    app.config["SOCKET_MAX_ROOMS"] = 1
+    sock = connect(auth={"token": token_for(provider)})
+    assert ack(sock, "join_auction", {"auction_id": three_auctions[0].id})["ok"] is True
+
+
+def test_the_room_cap_is_read_from_the_environment_with_a_default_of_fifty(monkeypatch):
+    monkeypatch.delenv("SOCKET_MAX_ROOMS", raising=False)
+    assert Config().SOCKET_MAX_ROOMS == 50
+    monkeypatch.setenv("SOCKET_MAX_ROOMS", "7")
+    assert Config().SOCKET_MAX_ROOMS == 7
