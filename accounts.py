@@ -127,9 +127,9 @@ def start_session(user: User, *, with_api_token: bool = True) -> dict[str, Any]:
     """Log the user in on this browser and, for API logins, hand out an API token too.
 
     The old session is cleared first, so the pre-login cookie and CSRF token stop working.
-    The token is paired with the session: when the session ends (logout, a new login over
-    it) the token ends too, so a browser's logout leaves no 30-day token behind. The HTML
-    form shows no token, so it mints none (`with_api_token=False`).
+    The token is paired with the session: logging the session out ends the token too, so a
+    browser's logout leaves no 30-day token behind. The HTML form shows no token, so it
+    mints none (`with_api_token=False`).
     """
     if isinstance(user, LocalProxy):
         # login_user() keeps what it is given in g: the current_user proxy would resolve to itself.
@@ -164,12 +164,15 @@ def _session_credential_ids() -> list[int]:
 
 
 def _retire_browser_session() -> list[int]:
-    """Logging in over a live browser session revokes it (and its paired token): a copy of
-    the old cookie dies. Returns the ids to announce once the caller commits."""
+    """Logging in over a live browser session revokes it: a copy of the old cookie dies.
+
+    Its paired token stays: a cookie-keeping client (requests.Session, Postman) that logs
+    in as several users to collect their tokens must not lose the earlier ones. Returns
+    the id to announce once the caller commits.
+    """
     if current_user.is_authenticated and g.get("auth_method") == AuthToken.SESSION:
-        ids = _session_credential_ids()
-        _revoke(current_user.id, ids)
-        return ids
+        _revoke(current_user.id, [g.auth_token.id])
+        return [g.auth_token.id]
     return []
 
 

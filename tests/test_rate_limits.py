@@ -541,3 +541,13 @@ def test_a_locked_account_may_still_edit_its_profile_without_a_password(app, cli
     response = app.test_client().put("/api/users/profile", json={"is_service_provider": True}, headers=headers)
 
     assert response.status_code == 200, response.get_json()
+
+
+def test_a_wrong_current_password_on_the_profile_form_spends_the_same_budget(app, client, customer, frozen):
+    assert form_login(client, customer.username).status_code == 302
+    for _ in range(5):
+        token = csrf_from(client.get("/profile"))
+        data = {"csrf_token": token, "email": customer.email, "current_password": "wrong", "new_password": "x" * 12}
+        assert client.post("/profile", data=data).status_code == 400
+
+    assert_rate_limited(login(app.test_client(), customer.username), "5 per 15 minute")
