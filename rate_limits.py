@@ -72,7 +72,7 @@ limiter = Limiter(
 
 
 def password_failed(response: Any) -> bool:
-    """Whether this request's password check failed (accounts.refuse_password marks it)."""
+    """Whether this request's password check failed (accounts sets g.password_failed)."""
     return bool(g.get("password_failed"))
 
 
