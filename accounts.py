@@ -68,7 +68,7 @@ def authenticate(login: str, password: str) -> User:
     stored = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     password_ok = check_password_hash(stored, password)
     if user is None or not password_ok or not user.is_active:
-        g.login_failed = True  # counted by rate_limits.limit_logins (LOGIN_FAILURE_LIMIT)
+        g.password_failed = True  # spends the account's LOGIN_FAILURE_LIMIT (rate_limits.py)
         audit("login_failed", user_id=user.id if user else None, login=login[:80])
         raise DomainError("INVALID_CREDENTIALS", "Invalid username or password")
     if _needs_rehash(user.password_hash):
@@ -121,22 +121,34 @@ def _new_credential(user: User, kind: str) -> tuple[str, AuthToken]:
     return secret, record
 
 
-def start_session(user: User) -> dict[str, Any]:
-    """Log the user in on this browser and hand out an API token for non-browser clients.
+#: The session key naming the API token minted by the same login (see start_session).
+PAIRED_TOKEN = "paired_api_token"
+
+
+def start_session(user: User, *, with_api_token: bool = True) -> dict[str, Any]:
+    """Log the user in on this browser and, for API logins, hand out an API token too.
 
     The old session is cleared first, so the pre-login cookie and CSRF token stop working.
+    The token is paired with the session: logging the session out ends the token too, so a
+    browser's logout leaves no 30-day token behind. The HTML form shows no token, so it
+    mints none (`with_api_token=False`).
     """
     if isinstance(user, LocalProxy):
         # login_user() keeps what it is given in g: the current_user proxy would resolve to itself.
         user = user._get_current_object()
-    _retire_browser_session()
+    retired = _retire_browser_session()
     session_secret, _ = _new_credential(user, AuthToken.SESSION)
-    api_secret, api_record = _new_credential(user, AuthToken.API)
+    api_secret, api_record = _new_credential(user, AuthToken.API) if with_api_token else (None, None)
     db.session.commit()
+    if retired:
+        credentials_revoked.send(current_app._get_current_object(), user_id=user.id, token_ids=retired)
     session.clear()
     user.session_secret = session_secret
     login_user(user)
     audit("login", user_id=user.id)
+    if api_record is None:
+        return {}
+    session[PAIRED_TOKEN] = api_record.id
     return {
         "access_token": api_secret,
         "token_type": "Bearer",
@@ -144,24 +156,45 @@ def start_session(user: User) -> dict[str, Any]:
     }
 
 
-def _retire_browser_session() -> None:
-    """Logging in over a live browser session revokes it: a copy of the old cookie dies."""
+def _session_credential_ids() -> list[int]:
+    """This request's browser session and the API token its login minted, if any."""
+    ids = [g.auth_token.id]
+    paired = session.get(PAIRED_TOKEN)
+    if isinstance(paired, int):  # signed by us; the query below also checks the owner
+        ids.append(paired)
+    return ids
+
+
+def _retire_browser_session() -> list[int]:
+    """Logging in over a live browser session revokes it: a copy of the old cookie dies.
+
+    Its paired token stays: a cookie-keeping client (requests.Session, Postman) that logs
+    in as several users to collect their tokens must not lose the earlier ones. Returns
+    the id to announce once the caller commits.
+    """
     if current_user.is_authenticated and g.get("auth_method") == AuthToken.SESSION:
-        db.session.execute(
-            update(AuthToken)
-            .where(AuthToken.id == g.auth_token.id, AuthToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        _revoke(current_user.id, [g.auth_token.id])
+        return [g.auth_token.id]
+    return []
+
+
+def _revoke(user_id: int, token_ids: list[int]) -> None:
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.id.in_(token_ids), AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def end_current_credential() -> None:
-    """Logout: revoke the session or bearer token this request came with."""
+    """Logout: revoke the bearer token, or the browser session and its paired token."""
     record: AuthToken | None = g.get("auth_token")
     user_id = current_user.id if current_user.is_authenticated else None
     if record is not None:
-        db.session.execute(update(AuthToken).where(AuthToken.id == record.id).values(revoked_at=utcnow()))
+        token_ids = _session_credential_ids() if g.get("auth_method") == AuthToken.SESSION else [record.id]
+        _revoke(record.user_id, token_ids)
         db.session.commit()
-        credentials_revoked.send(current_app._get_current_object(), user_id=user_id, token_ids=[record.id])
+        credentials_revoked.send(current_app._get_current_object(), user_id=user_id, token_ids=token_ids)
     logout_user()
     session.clear()
     audit("logout", user_id=user_id)
@@ -189,10 +222,11 @@ def _announce_revocation(user: User) -> None:
     audit("credentials_revoked", user_id=user.id)
 
 
-def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
+def update_profile(user: User, changes: dict[str, Any], *, with_api_token: bool = True) -> dict[str, Any]:
     """Apply a partial profile update; a password change ends every other credential.
 
-    Returns fresh credentials when the password changed (this browser stays logged in).
+    Returns fresh credentials when the password changed (this browser stays logged in;
+    `with_api_token` as for start_session).
     A JSON null for an optional field means "not given": it changes nothing.
     """
     changes = {name: value for name, value in changes.items() if value is not None}
@@ -204,6 +238,8 @@ def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
     fresh: dict[str, Any] = {}
     if "new_password" in changes:
         if not check_password_hash(user.password_hash, changes.get("current_password") or ""):
+            g.password_failed = True  # the same per-account budget as a failed login
+            audit("password_check_failed", user_id=user.id)
             raise DomainError(
                 "VALIDATION_ERROR",
                 "Validation failed",
@@ -211,7 +247,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> dict[str, Any]:
             )
         user.password_hash = hash_password(changes["new_password"])
         revoke_all_credentials(user)  # one commit: the new hash and the revocation together
-        fresh = start_session(user)
+        fresh = start_session(user, with_api_token=with_api_token)
     db.session.commit()
     return fresh
 

@@ -130,6 +130,7 @@ def get_profile() -> Any:
 
 @api.put("/users/profile")
 @login_required
+@rate_limits.limit_password_changes
 def update_profile() -> Any:
     changes = parse_json_form(ProfileForm, partial=True)
     fresh = accounts.update_profile(current_user, changes)
@@ -144,7 +145,9 @@ def public_profile(user_id: int) -> Any:
     user = db.session.get(User, user_id)
     if user is None:
         raise not_found("User")
-    return jsonify({"user": {**user.to_public_dict(), **queries.user_counts(user)}})
+    # No bid_count: a public number that moves when the user bids would tell an anonymous
+    # watcher which account is "Bidder N". Auctions are public with their creator anyway.
+    return jsonify({"user": {**user.to_public_dict(), "auction_count": queries.user_counts(user)["auction_count"]}})
 
 
 # --------------------------------------------------------------------------- auctions

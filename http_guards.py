@@ -1,5 +1,5 @@
 """Request and response hooks every route shares: request ids, JSON-only writes to /api,
-CSRF for cookie sessions, dead bearer tokens, no cookies for bearer calls, headers."""
+CSRF for cookie sessions, the Authorization header over any cookie, headers."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import re
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 
-import accounts
 from app import csrf
 from errors import DomainError
 
@@ -36,21 +35,33 @@ def has_session_cookie(app: Flask) -> bool:
     return app.config["SESSION_COOKIE_NAME"] in request.cookies
 
 
-def is_bearer_only(app: Flask) -> bool:
-    return accounts.bearer_secret() is not None and not has_session_cookie(app)
+def has_authorization() -> bool:
+    """An Authorization header, of any scheme: when present it alone decides who is calling."""
+    return "Authorization" in request.headers
 
 
-class BearerAwareSessionInterface(SecureCookieSessionInterface):
-    """A bearer-token call without cookies never gets a Set-Cookie back."""
+class HeaderFirstSessionInterface(SecureCookieSessionInterface):
+    """With an Authorization header no cookie session is opened or saved.
+
+    Flask-Login asks the session (the cookie) before its request_loader (the header), so a
+    stray cookie from a login or GET /api/auth/csrf would otherwise win over the token, or
+    stand in for a bad one. An empty session makes the header the only credential; the call
+    needs no CSRF token and never gets a Set-Cookie back.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if "Authorization" in request.headers:
+            return self.session_class()
+        return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if is_bearer_only(app):
+        if has_authorization():
             return
         super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
-    app.session_interface = BearerAwareSessionInterface()
+    app.session_interface = HeaderFirstSessionInterface()
 
     @app.before_request
     def assign_request_id() -> None:
@@ -73,17 +84,19 @@ def init_app(app: Flask) -> None:
     def check_csrf() -> None:
         if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
             return
-        if is_api_request() and not has_session_cookie(app):
-            # No ambient credential to forge with: a bearer call, or an anonymous one
-            # that login_required answers with 401 AUTH_REQUIRED rather than CSRF_FAILED.
+        if has_authorization() or (is_api_request() and not has_session_cookie(app)):
+            # No ambient credential to forge with: a header a cross-site page cannot send
+            # (the cookie is then ignored), or an anonymous call that login_required
+            # answers with 401 AUTH_REQUIRED rather than CSRF_FAILED.
             return
         csrf.protect()
 
     @app.before_request
-    def refuse_dead_bearer_token() -> None:
-        # A revoked or expired token is a 401 even on public endpoints: the client must
-        # learn its credential is gone instead of silently browsing as anonymous.
-        if is_api_request() and is_bearer_only(app) and not current_user.is_authenticated:
+    def refuse_bad_authorization() -> None:
+        # A revoked, expired, unknown or malformed credential (or another scheme) is a 401
+        # even on public endpoints and even with a session cookie: the client must learn
+        # its credential is gone instead of silently browsing as anonymous or as the cookie.
+        if is_api_request() and has_authorization() and not current_user.is_authenticated:
             raise DomainError("AUTH_REQUIRED", "Invalid, expired or revoked token")
 
     @app.after_request

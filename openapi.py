@@ -313,7 +313,10 @@ def component_schemas() -> dict[str, Schema]:
         "Profile": obj(
             {**USER_PRIVATE, **USER_COUNTS, "unread_count": {"type": "integer", "minimum": 0}},
         ),
-        "PublicProfile": obj({**USER_PUBLIC, **USER_COUNTS}),
+        "PublicProfile": obj(
+            {**USER_PUBLIC, "auction_count": USER_COUNTS["auction_count"]},
+            description="No bid_count: nothing public may move when a user bids.",
+        ),
         "Category": obj(CATEGORY),
         "CategoryNode": obj({**CATEGORY, "subcategories": {"type": "array", "items": ref("CategoryNode")}}),
         "Auction": obj(AUCTION, description="The listing view of an auction."),

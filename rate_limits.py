@@ -25,6 +25,11 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 #: REST and Socket.IO bids of one user share this counter.
 BID_SCOPE = "bids"
+#: Every door that checks a password shares these counters (API login, HTML login form,
+#: profile password change): one budget per account, not one per door.
+PASSWORD_FAILURE_SCOPE = "password-failures"
+LOGIN_ACCOUNT_SCOPE = "login-account"
+LOGIN_ADDRESS_SCOPE = "login-address"
 #: A monitoring probe that gets 429 would report a healthy server as down.
 EXEMPT_ENDPOINTS = frozenset({"api.health"})
 
@@ -66,18 +71,57 @@ limiter = Limiter(
 )
 
 
+def password_failed(response: Any) -> bool:
+    """Whether this request's password check failed (accounts sets g.password_failed)."""
+    return bool(g.get("password_failed"))
+
+
+def failure_budget(key_func: Callable[[], str], methods: list[str], **options: Any) -> Any:
+    """LOGIN_FAILURE_LIMIT failed password checks per account, one counter for every door."""
+    return limiter.shared_limit(
+        setting("LOGIN_FAILURE_LIMIT"),
+        scope=PASSWORD_FAILURE_SCOPE,
+        key_func=key_func,
+        methods=methods,
+        deduct_when=password_failed,
+        **options,
+    )
+
+
 def limit_logins(view: View) -> View:
     """Per address and per account LOGIN_RATE_LIMIT; after LOGIN_FAILURE_LIMIT failures for
-    one account every further attempt is refused until the window passes (checklist 16)."""
-    failures = limiter.limit(
-        setting("LOGIN_FAILURE_LIMIT"),
-        key_func=login_account,
-        methods=["POST"],
-        deduct_when=lambda response: bool(g.get("login_failed")),
+    one account every further attempt is refused until the window passes (checklist 16).
+
+    Shared limits: the API login and the HTML form count against the same budgets, so two
+    doors never double the guesses (checklist 34).
+    """
+    failures = failure_budget(login_account, ["POST"])
+    per_account = limiter.shared_limit(
+        setting("LOGIN_RATE_LIMIT"), scope=LOGIN_ACCOUNT_SCOPE, key_func=login_account, methods=["POST"]
     )
-    per_account = limiter.limit(setting("LOGIN_RATE_LIMIT"), key_func=login_account, methods=["POST"])
-    per_address = limiter.limit(setting("LOGIN_RATE_LIMIT"), key_func=client_address, methods=["POST"])
+    per_address = limiter.shared_limit(
+        setting("LOGIN_RATE_LIMIT"), scope=LOGIN_ADDRESS_SCOPE, key_func=client_address, methods=["POST"]
+    )
     return per_address(per_account(failures(view)))
+
+
+def limit_password_changes(view: View) -> View:
+    """A password change checks current_password: a stolen session or token could guess the
+    password through it, so its failures spend the same per-account budget as logins, and a
+    locked account cannot change its password either. Other profile edits are not counted."""
+    return failure_budget(
+        lambda: f"account:{current_user.id}" if current_user.is_authenticated else client_address(),
+        ["POST", "PUT"],
+        exempt_when=lambda: not (current_user.is_authenticated and changes_password()),
+    )(view)
+
+
+def changes_password() -> bool:
+    """A profile update that asks for a new password (JSON body or HTML form)."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return isinstance(body, dict) and body.get("new_password") not in (None, "")
+    return bool(request.form.get("new_password"))
 
 
 def limit_registrations(view: View) -> View:

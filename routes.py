@@ -4,6 +4,7 @@ raise comes back next to the field it is about, or as a flashed message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -102,9 +103,20 @@ def category_choices(blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank)] + [SelectChoice(cid, label) for cid, label in category_options()]
 
 
+#: A plain same-site path: one slash, then printable ASCII without a backslash. Browsers drop
+#: tab, CR and LF anywhere and controls and spaces at the ends ("/<TAB>/evil" is "//evil"),
+#: and read a backslash as "/"; refusing every control, space and backslash judges the
+#: target as a browser will, and keeps CR/LF out of the Location header.
+SAME_SITE_PATH = re.compile(r"/(?!/)[\x21-\x5b\x5d-\x7e]*")
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after a form: `target` if it is a plain same-site path, else the home page.
+
+    Never an open redirect: anything a browser could read as another host or scheme
+    (`//evil`, a backslash, a tab or newline, a leading space, `javascript:`) goes to the default.
+    """
+    if target is not None and SAME_SITE_PATH.fullmatch(target):
         return target
     return url_for("pages.index")
 
@@ -190,7 +202,7 @@ def login() -> Any:
         except DomainError as exc:
             form.password.errors.append(exc.message)
         else:
-            accounts.start_session(user)
+            accounts.start_session(user, with_api_token=False)  # a page shows no token
             flash(f"Welcome back, {user.username}.", "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", form=form), 400 if form.errors else 200
@@ -206,11 +218,12 @@ def logout() -> Any:
 
 @pages.route("/profile", methods=["GET", "POST"])
 @login_required
+@rate_limits.limit_password_changes
 def profile() -> Any:
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, field_values(form, PROFILE_FIELDS))
+            accounts.update_profile(current_user, field_values(form, PROFILE_FIELDS), with_api_token=False)
         except DomainError as exc:
             apply_errors(form, exc)
         else:

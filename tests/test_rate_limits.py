@@ -473,3 +473,81 @@ def test_the_register_page_is_limited_like_the_api(client):
         )
         assert response.status_code == (302 if i < 5 else 429), i
     assert count(User) == 5
+
+
+# --------------------------------------------------------------------------- one failure budget per account
+
+
+def form_login(client: Any, username: str, password: str = PASSWORD, **kwargs: Any) -> Any:
+    token = csrf_from(client.get("/login"))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token}, **kwargs)
+
+
+def change_password(client: Any, headers: dict[str, str], current: str) -> Any:
+    body = {"current_password": current, "new_password": "a-much-better-passphrase"}
+    return client.put("/api/users/profile", json=body, headers=headers)
+
+
+def test_failures_on_the_api_and_the_login_form_share_one_budget(app, client, customer, frozen):
+    for _ in range(3):
+        assert login(client, customer.username, "wrong").status_code == 401
+    for _ in range(2):
+        assert form_login(client, customer.username, "wrong").status_code == 400
+
+    assert_rate_limited(login(client, customer.username), "5 per 15 minute")
+
+
+def test_api_failures_lock_the_login_form_too(app, client, customer, frozen):
+    for _ in range(5):
+        login(client, customer.username, "wrong")
+
+    refused = form_login(client, customer.username)
+
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert count(AuthToken) == 0
+
+
+def test_the_login_form_and_the_api_share_the_per_address_login_limit(app, client, make_user, frozen):
+    users = [make_user() for _ in range(11)]
+    for user in users[:5]:
+        assert login(client, user.username).status_code == 200
+    for user in users[5:10]:
+        assert form_login(app.test_client(), user.username).status_code == 302
+
+    assert_rate_limited(login(client, users[10].username), "10 per 1 minute")
+
+
+def test_a_wrong_current_password_spends_the_login_failure_budget(app, client, customer, frozen):
+    headers = {"Authorization": f"Bearer {login(client, customer.username).get_json()['access_token']}"}
+    for _ in range(5):
+        assert_error(change_password(app.test_client(), headers, "wrong"), 400, "VALIDATION_ERROR")
+
+    assert_rate_limited(login(client, customer.username), "5 per 15 minute")
+
+
+def test_a_locked_account_cannot_change_its_password_even_with_the_right_one(app, client, customer, frozen):
+    headers = {"Authorization": f"Bearer {login(client, customer.username).get_json()['access_token']}"}
+    for _ in range(5):
+        login(client, customer.username, "wrong")
+
+    assert_rate_limited(change_password(app.test_client(), headers, PASSWORD), "5 per 15 minute")
+
+
+def test_a_locked_account_may_still_edit_its_profile_without_a_password(app, client, customer, frozen):
+    headers = {"Authorization": f"Bearer {login(client, customer.username).get_json()['access_token']}"}
+    for _ in range(5):
+        login(client, customer.username, "wrong")
+
+    response = app.test_client().put("/api/users/profile", json={"is_service_provider": True}, headers=headers)
+
+    assert response.status_code == 200, response.get_json()
+
+
+def test_a_wrong_current_password_on_the_profile_form_spends_the_same_budget(app, client, customer, frozen):
+    assert form_login(client, customer.username).status_code == 302
+    for _ in range(5):
+        token = csrf_from(client.get("/profile"))
+        data = {"csrf_token": token, "email": customer.email, "current_password": "wrong", "new_password": "x" * 12}
+        assert client.post("/profile", data=data).status_code == 400
+
+    assert_rate_limited(login(app.test_client(), customer.username), "5 per 15 minute")
