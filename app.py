@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,19 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _parse_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, as Decimal (never float).
+
+    An exponent too large for Decimal itself (1e99999999999999999999) overflows to
+    ±Infinity, which every field refuses, instead of raising: inside a Socket.IO packet
+    an exception would lose the event and its acknowledgement.
+    """
+    try:
+        return Decimal(text)
+    except DecimalException:
+        return Decimal("-Infinity" if text.startswith("-") else "Infinity")
+
+
 class UnicodeTextError(ValueError):
     """Decoded JSON holds text that is not Unicode scalar values; `details` names the fields."""
 
@@ -148,7 +161,7 @@ class MoneyJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        value = json.loads(s, parse_float=Decimal, parse_constant=_reject_constant, **kwargs)
+        value = json.loads(s, parse_float=_parse_number, parse_constant=_reject_constant, **kwargs)
         details = invalid_text(value)
         if details:
             raise UnicodeTextError(details)
@@ -188,7 +201,7 @@ class SocketJSON:
 
     @staticmethod
     def loads(s: str | bytes, **kwargs: Any) -> Any:
-        return json.loads(s, parse_float=Decimal, parse_constant=_reject_constant, **kwargs)
+        return json.loads(s, parse_float=_parse_number, parse_constant=_reject_constant, **kwargs)
 
 
 def create_app(config: Config | None = None) -> Flask:

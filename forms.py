@@ -131,9 +131,11 @@ class UTCDateTimeField(Field):
         return self.data.isoformat() if self.data else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
+        self.data = None
+        if not valuelist or str(valuelist[0]) == "":
             return
+        if not str(valuelist[0]).strip():  # passes InputRequired, yet is no time at all
+            raise ValueError("This field is required.")
         try:
             value = datetime.fromisoformat(str(valuelist[0]).strip())
         except ValueError:

@@ -325,3 +325,22 @@ def test_a_socket_token_with_a_lone_surrogate_is_refused_like_any_bad_token(app)
 
 def test_the_json_renderer_writes_a_lone_surrogate_as_its_escape():
     assert dumps_json({"\ud800": "a\udfff"}) == '{"\\ud800":"a\\udfff"}'
+
+
+# =========================================================================== found by tests/test_properties.py
+
+
+def test_a_blank_deadline_is_a_400_not_a_missing_value_reaching_the_rules(client, customer, bearer):
+    response = client.post("/api/auctions", json=auction_payload(deadline="  "), headers=bearer(customer))
+
+    assert "deadline" in assert_error(response, 400, "VALIDATION_ERROR")["details"]
+    assert count(Auction) == 0
+
+
+def test_a_socket_number_too_large_for_decimal_itself_is_still_acknowledged(open_socket, auction, provider):
+    sock = open_socket(provider)
+
+    answer = emit_raw(sock, "place_bid", f'{{"auction_id": {auction.id}, "amount": 1e99999999999999999999}}')
+
+    assert answer["ok"] is False and answer["code"] == "VALIDATION_ERROR", answer
+    assert "amount" in answer["details"]
