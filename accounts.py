@@ -301,8 +301,9 @@ def bearer_secret() -> str | None:
 
 def user_from_socket_auth(auth: Any) -> User | None:
     """Socket.IO connect: `auth: {"token": ...}`; returns None for a bad token."""
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        return _load_credential(auth["token"], AuthToken.API)
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token.isascii():  # tokens are ASCII; a lone surrogate cannot even be hashed
+        return _load_credential(token, AuthToken.API)
     return None
 
 

@@ -9,11 +9,12 @@ refuses fields the form does not have, and only then hands strings to WTForms.
 from __future__ import annotations
 
 import functools
+import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -38,10 +39,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app import MAX_ID  # INTEGER columns: a larger id is a 400, not a driver overflow
+from app import MAX_ID, UnicodeTextError, invalid_text  # MAX_ID: INTEGER columns' range
 from errors import DomainError
 
 MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
+#: Plain decimal notation with an optional exponent, ASCII digits only: no NaN, Infinity,
+#: thousands separators, underscores or other scripts' digits (Decimal() accepts all those).
+MONEY_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def strip(value: Any) -> Any:
@@ -53,31 +57,62 @@ def strip(value: Any) -> Any:
     return value.strip()
 
 
+class Between(NumberRange):
+    """NumberRange compared exactly (int with int, Decimal with Decimal).
+
+    WTForms' NumberRange first asks math.isnan(), which converts to float: an integer
+    past 1e308 raises OverflowError there (a 500 for `?per_page=<400 digits>`).
+    """
+
+    def __call__(self, form: Any, field: Field) -> None:
+        data = field.data
+        low, high = self._resolve(self.min), self._resolve(self.max)
+        if data is not None and (low is None or data >= low) and (high is None or data <= high):
+            return
+        if self.message is not None:
+            raise ValidationError(self.message)
+        if high is None:
+            raise ValidationError(f"Number must be at least {low}.")
+        raise ValidationError(f"Number must be between {low} and {high}.")
+
+
+def parse_money(text: str) -> Decimal:
+    """An amount in rupees with at most 2 decimals, judged by its digits before any arithmetic.
+
+    Decimal arithmetic (abs, quantize) on `1E1000000` overflows the context, so the
+    magnitude is read from the exponent and the decimals from the digits first; only a
+    value known to fit Numeric(10, 2) is quantized. Raises ValueError with the reason.
+    """
+    if not MONEY_TEXT.fullmatch(text):
+        raise ValueError("Not a valid amount.")
+    try:
+        value = Decimal(text)
+    except DecimalException:  # an exponent past what Decimal can hold at all
+        raise ValueError(f"Must be at most {MAX_MONEY}.") from None
+    if value.is_zero():
+        if value.is_signed():
+            raise ValueError("Not a valid amount (negative zero).")
+        return Decimal("0.00")
+    if value.adjusted() >= 8:  # 1E+8 and up: more digits before the point than the column holds
+        raise ValueError(f"Must be at most {MAX_MONEY}.")
+    _, digits, exponent = value.as_tuple()
+    coefficient = "".join(map(str, digits))
+    places = -(exponent + len(coefficient) - len(coefficient.rstrip("0")))
+    if places > 2:
+        raise ValueError("At most 2 decimal places.")
+    return value.quantize(Decimal("0.01"))
+
+
 class MoneyField(DecimalField):
-    """Rupees with at most 2 decimals; rejects NaN, Infinity and thousands separators."""
+    """Rupees with at most 2 decimals and at most 8 digits before the point (see parse_money)."""
 
     json_types = (int, Decimal)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
         if not valuelist or str(valuelist[0]).strip() == "":
-            self.data = None
             return
-        try:
-            value = Decimal(str(valuelist[0]).strip())
-        except InvalidOperation:
-            self.data = None
-            raise ValueError("Not a valid amount.") from None
-        if not value.is_finite():
-            self.data = None
-            raise ValueError("Not a valid amount.")
-        if abs(value) > MAX_MONEY:
-            # Left for NumberRange to report; quantizing it could overflow the context.
-            self.data = value
-            return
-        if value != value.quantize(Decimal("0.01")):
-            self.data = None
-            raise ValueError("At most 2 decimal places.")
-        self.data = value.quantize(Decimal("0.01"))
+        self.data = parse_money(str(valuelist[0]).strip())
 
 
 class UTCDateTimeField(Field):
@@ -96,9 +131,11 @@ class UTCDateTimeField(Field):
         return self.data.isoformat() if self.data else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
+        self.data = None
+        if not valuelist or str(valuelist[0]) == "":
             return
+        if not str(valuelist[0]).strip():  # passes InputRequired, yet is no time at all
+            raise ValueError("This field is required.")
         try:
             value = datetime.fromisoformat(str(valuelist[0]).strip())
         except ValueError:
@@ -178,10 +215,10 @@ class ProfileForm(FlaskForm):
 class AuctionForm(FlaskForm):
     title = StringField("Title", [DataRequired(), Length(min=5, max=200)], filters=[strip])
     description = TextAreaField("Description", [DataRequired(), Length(min=20, max=2000)], filters=[strip])
-    category_id = IntegerField("Category", [InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    category_id = IntegerField("Category", [InputRequired(), Between(min=1, max=MAX_ID)])
     location = StringField("Location", [DataRequired(), Length(min=5, max=100)], filters=[strip])
-    budget_min = MoneyField("Minimum budget (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
-    budget_max = MoneyField("Maximum budget (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
+    budget_min = MoneyField("Minimum budget (₹)", [InputRequired(), Between(min=Decimal("0.01"), max=MAX_MONEY)])
+    budget_max = MoneyField("Maximum budget (₹)", [InputRequired(), Between(min=Decimal("0.01"), max=MAX_MONEY)])
     deadline = UTCDateTimeField("Bids close at", [InputRequired()])
     requirements = TextAreaField("Additional requirements", [Optional(), Length(max=2000)], filters=[strip])
 
@@ -191,20 +228,20 @@ class AuctionForm(FlaskForm):
 
 
 class BidForm(FlaskForm):
-    amount = MoneyField("Your price (₹)", [InputRequired(), NumberRange(min=Decimal("0.01"), max=MAX_MONEY)])
+    amount = MoneyField("Your price (₹)", [InputRequired(), Between(min=Decimal("0.01"), max=MAX_MONEY)])
     description = TextAreaField("What you will do", [DataRequired(), Length(max=2000)], filters=[strip])
     estimated_duration = StringField("Estimated duration", [Optional(), Length(max=50)], filters=[strip])
     notes = TextAreaField("Notes", [Optional(), Length(max=2000)], filters=[strip])
 
 
 class AwardForm(FlaskForm):
-    bid_id = IntegerField("Bid", [InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    bid_id = IntegerField("Bid", [InputRequired(), Between(min=1, max=MAX_ID)])
 
 
 class CategoryForm(FlaskForm):
     name = StringField("Name", [DataRequired(), Length(max=100)], filters=[strip])
     description = TextAreaField("Description", [Optional(), Length(max=1000)], filters=[strip])
-    parent_id = IntegerField("Parent category", [Optional(), NumberRange(min=1, max=MAX_ID)])
+    parent_id = IntegerField("Parent category", [Optional(), Between(min=1, max=MAX_ID)])
 
 
 class NotificationsReadForm(FlaskForm):
@@ -226,24 +263,24 @@ def choices(*values: str) -> list[SelectChoice]:
 class AuctionSearchForm(NoCSRFForm):
     """GET /api/auctions and the /auctions page: filters, sorting and paging."""
 
-    category = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    category = IntegerField(validators=[Optional(), Between(min=1, max=MAX_ID)])
     status = SelectField(choices=choices("", *STATUS_CHOICES), validators=[Optional()])
     location = StringField(validators=[Optional(), Length(max=100)], filters=[strip])
     q = StringField(validators=[Optional(), Length(max=200)], filters=[strip])
-    min_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
-    max_budget = MoneyField(validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)])
-    created_by = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    min_budget = MoneyField(validators=[Optional(), Between(min=0, max=MAX_MONEY)])
+    max_budget = MoneyField(validators=[Optional(), Between(min=0, max=MAX_MONEY)])
+    created_by = IntegerField(validators=[Optional(), Between(min=1, max=MAX_ID)])
     mine = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
     sort = SelectField(choices=choices(*SORT_CHOICES), default="created_at", validators=[Optional()])
     order = SelectField(choices=choices("asc", "desc"), default="desc", validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
-    per_page = IntegerField(default=10, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+    per_page = IntegerField(default=10, validators=[Optional(), Between(min=1, max=MAX_ID)])  # >100: clamped
 
 
 class PageForm(NoCSRFForm):
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
     # No default here: each listing passes its own (events 50, bids 20) to queries.page_size.
-    per_page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    per_page = IntegerField(validators=[Optional(), Between(min=1, max=MAX_ID)])  # >100: clamped
     unread_only = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
     flat = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
 
@@ -297,10 +334,13 @@ def form_errors(form: FlaskForm) -> dict[str, str]:
 
 def json_object_body() -> dict[str, Any]:
     """The request's JSON object; INVALID_JSON / VALIDATION_ERROR otherwise."""
-    if not request.get_data(cache=True):
+    data = request.get_data(cache=True)
+    if not data:
         return {}
     try:
-        body = request.get_json(force=True, cache=True)
+        body = current_app.json.loads(data)
+    except UnicodeTextError as exc:
+        raise validation_error(exc.details) from None
     except Exception:
         raise DomainError("INVALID_JSON", "Request body is not valid JSON") from None
     if not isinstance(body, dict):
@@ -317,6 +357,9 @@ def parse_json_form(
     Unknown fields are refused (clients may not set id, status, created_by, ...).
     """
     body = json_object_body() if body is None else body
+    bad_text = invalid_text(body)  # a socket payload comes here without the HTTP JSON gate
+    if bad_text:
+        raise validation_error(bad_text)
     form = form_cls(formdata=MultiDict(), meta={"csrf": False})
     errors: dict[str, str] = {}
     formdata = MultiDict()
@@ -384,14 +427,14 @@ def _validated_query(form_cls: type[FlaskForm], items: tuple[tuple[str, str], ..
 class JoinAuctionForm(NoCSRFForm):
     """join_auction / leave_auction: which auction, and the last event seq the client saw."""
 
-    auction_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
-    since_seq = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_ID)])
+    auction_id = IntegerField(validators=[InputRequired(), Between(min=1, max=MAX_ID)])
+    since_seq = IntegerField(validators=[Optional(), Between(min=0, max=MAX_ID)])
 
 
 class SocketBidTarget(NoCSRFForm):
     """place_bid's addressing fields; the bid itself is validated by BidForm."""
 
-    auction_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    auction_id = IntegerField(validators=[InputRequired(), Between(min=1, max=MAX_ID)])
     client_bid_id = StringField(validators=[Optional(), Length(min=1, max=255)])
 
 
@@ -458,4 +501,4 @@ class UserSearchForm(NoCSRFForm):
     """/admin/users?q=...&page=..."""
 
     q = StringField("Search", [Optional(), Length(max=120)], filters=[strip])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
