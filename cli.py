@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired`."""
+"""Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired | settle-deactivated`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(close_expired)
+    app.cli.add_command(settle_deactivated)
 
 
 @click.command("init-db")
@@ -69,3 +70,12 @@ def close_expired() -> None:
     from services import close_expired_auctions
 
     click.echo(f"Closed {close_expired_auctions()} auctions.")
+
+
+@click.command("settle-deactivated")
+def settle_deactivated() -> None:
+    """Withdraw the bids and cancel the auctions of accounts deactivated before that was automatic."""
+    from deactivation import settle_deactivated_accounts
+
+    taken = settle_deactivated_accounts()
+    click.echo(f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}.")

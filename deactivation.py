@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 import services
 from app import db
-from database import AfterCommit
+from database import AfterCommit, write_transaction
 from models import Auction, AuctionStatus, Bid, BidStatus, User, utcnow
 
 PROVIDER_DEACTIVATED = "provider_deactivated"
@@ -65,6 +65,36 @@ def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
             if not services.withdraw_locked_bid(auction, bid, now, after_commit, PROVIDER_DEACTIVATED):
                 break  # it closed at its deadline just now (without this provider's bids)
             withdrawn += 1
+    return Stakes(active_bids=withdrawn, open_auctions=cancelled)
+
+
+def settle_deactivated_accounts() -> Stakes:
+    """Take away what accounts deactivated before this rule existed still hold (their
+    active bids, their open auctions), one account per transaction; a no-op once done.
+
+    `flask --app app settle-deactivated` runs it once after upgrading.
+    """
+    holding = (
+        select(User.id)
+        .where(
+            User.is_active.is_(False),
+            User.id.in_(select(Auction.created_by).where(Auction.status == AuctionStatus.ACTIVE))
+            | User.id.in_(
+                select(Bid.user_id)
+                .join(Auction, Auction.id == Bid.auction_id)
+                .where(Bid.status == BidStatus.ACTIVE, Auction.status == AuctionStatus.ACTIVE)
+            ),
+        )
+        .order_by(User.id)
+    )
+    user_ids = db.session.scalars(holding).all()
+    db.session.commit()
+    withdrawn = cancelled = 0
+    for user_id in user_ids:
+        with write_transaction() as after_commit:
+            taken = take_away_power(db.session.get(User, user_id), after_commit)
+        withdrawn += taken.active_bids
+        cancelled += taken.open_auctions
     return Stakes(active_bids=withdrawn, open_auctions=cancelled)
 
 

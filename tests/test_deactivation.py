@@ -282,3 +282,23 @@ def test_the_admin_deactivate_confirmation_says_what_will_be_withdrawn_and_cance
     assert "2 active bids will be withdrawn" in confirm
     assert "1 open auction will be cancelled" in confirm
     assert "Reactivation will not restore them" in confirm
+
+
+# --------------------------------------------------------------------------- accounts deactivated before the rule
+
+
+def test_settle_deactivated_takes_away_what_an_account_deactivated_before_the_rule_still_holds(
+    runner, make_auction, customer, provider, rival, make_bid
+):
+    theirs, other = make_auction(), make_auction(creator=rival)
+    make_bid(provider, other, 1500)
+    flag_inactive_behind_the_rules(provider)
+    flag_inactive_behind_the_rules(customer)
+
+    result = runner.invoke(args=["settle-deactivated"])
+
+    assert result.output.strip() == "Bids withdrawn: 1; auctions cancelled: 1."
+    assert count(Bid, Bid.user_id == provider.id, Bid.status == BidStatus.ACTIVE) == 0
+    assert fresh(Auction, other.id).lowest_bid is None
+    assert fresh(Auction, theirs.id).status == AuctionStatus.CANCELLED
+    assert runner.invoke(args=["settle-deactivated"]).output.strip() == "Bids withdrawn: 0; auctions cancelled: 0."
