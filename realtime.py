@@ -58,7 +58,13 @@ def credential_is_valid() -> list[ColumnElement[bool]]:
     return [AuthToken.revoked_at.is_(None), AuthToken.expires_at > utcnow(), User.is_active.is_(True)]
 
 
-def _valid_credential_rooms(user_id: int) -> list[str]:
+def personal_rooms(user_id: int) -> list[str]:
+    """The rooms reaching the user's sockets whose credential is still valid.
+
+    A write reads them inside its own transaction (services._notify, before the commit):
+    after the commit the connection is back in the pool, and checking one out again
+    (with PostgreSQL's pre-ping) cost more than the bid's own statements.
+    """
     ids = db.session.scalars(
         select(AuthToken.id)
         .join(User, AuthToken.user_id == User.id)
@@ -67,19 +73,20 @@ def _valid_credential_rooms(user_id: int) -> list[str]:
     return [credential_room(credential_id) for credential_id in ids]
 
 
-def publish(event: str, payload: dict[str, Any], room: str) -> None:
-    """Emit to a room; never raises (a message-queue outage must not fail a committed bid).
+def publish(event: str, payload: dict[str, Any], room: str | list[str]) -> None:
+    """Emit to a room, or to a list of rooms; never raises (a message-queue outage must not
+    fail a committed bid).
 
-    A personal room is narrowed to the user's currently valid credentials: a socket whose
-    token was revoked gets nothing, even where the revocation has not yet dropped it.
+    A bare personal room (`user:<id>`) is narrowed to personal_rooms() here: a socket whose
+    token was revoked gets nothing, even where the revocation has not yet dropped it. An
+    empty list sends nothing (to emit it would mean "everyone").
     """
     try:
-        rooms: str | list[str] = room
-        if room.startswith(_USER_PREFIX):
-            rooms = _valid_credential_rooms(int(room.removeprefix(_USER_PREFIX)))
-            if not rooms:  # an empty list would mean "everyone" to emit
-                return
-        socketio.emit(event, to_jsonable(payload), to=rooms, namespace=NAMESPACE)
+        rooms = room
+        if isinstance(room, str) and room.startswith(_USER_PREFIX):
+            rooms = personal_rooms(int(room.removeprefix(_USER_PREFIX)))
+        if rooms:
+            socketio.emit(event, to_jsonable(payload), to=rooms, namespace=NAMESPACE)
     except Exception:
         log.exception("could not publish %s to %s", event, room)
 

@@ -148,10 +148,16 @@ def _notify(
     )
     db.session.add(note)
     payload: dict[str, Any] = {}
-    # Rendered once the transaction's last flush gave the note its id: a bid that
-    # notifies two people flushes once, not once per notification.
-    after_commit.before_commit.append(lambda: payload.update(note.to_dict()))
-    after_commit.append(lambda: realtime.publish("notification", payload, realtime.user_room(user_id)))
+    rooms: list[str] = []
+
+    def render() -> None:
+        # Once the transaction's last flush gave the note its id (a bid that notifies two
+        # people flushes once), and in the transaction: the user's still-valid sockets.
+        payload.update(note.to_dict())
+        rooms.extend(realtime.personal_rooms(user_id))
+
+    after_commit.before_commit.append(render)
+    after_commit.append(lambda: realtime.publish("notification", payload, rooms))
 
 
 def _broadcast(after_commit: AfterCommit, event_name: str, payload: dict[str, Any], log_event: AuctionEvent) -> None:
