@@ -141,7 +141,7 @@ def start_session(user: User, *, with_api_token: bool = True) -> dict[str, Any]:
     api_secret, api_record = _new_credential(user, AuthToken.API) if with_api_token else (None, None)
     db.session.commit()
     if retired:
-        credentials_revoked.send(current_app._get_current_object(), user_id=user.id, token_ids=retired)
+        _announce_revoked(user.id, retired)
     session.clear()
     user.session_secret = session_secret
     login_user(user)
@@ -178,12 +178,17 @@ def _retire_browser_session() -> list[int]:
     return []
 
 
-def _revoke(user_id: int, token_ids: list[int]) -> None:
-    db.session.execute(
-        update(AuthToken)
-        .where(AuthToken.id.in_(token_ids), AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def _revoke(user_id: int, token_ids: list[int] | None = None) -> None:
+    """In the caller's transaction: mark these live credentials of the user revoked (None: all)."""
+    query = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if token_ids is not None:
+        query = query.where(AuthToken.id.in_(token_ids))
+    db.session.execute(query.values(revoked_at=utcnow()))
+
+
+def _announce_revoked(user_id: int, token_ids: list[int] | None) -> None:
+    """After the commit: the revoked credentials' live sockets are dropped, in every process."""
+    credentials_revoked.send(current_app._get_current_object(), user_id=user_id, token_ids=token_ids)
 
 
 def end_current_credential() -> None:
@@ -194,7 +199,7 @@ def end_current_credential() -> None:
         token_ids = _session_credential_ids() if g.get("auth_method") == AuthToken.SESSION else [record.id]
         _revoke(record.user_id, token_ids)
         db.session.commit()
-        credentials_revoked.send(current_app._get_current_object(), user_id=user_id, token_ids=token_ids)
+        _announce_revoked(record.user_id, token_ids)
     logout_user()
     session.clear()
     audit("logout", user_id=user_id)
@@ -202,23 +207,9 @@ def end_current_credential() -> None:
 
 def revoke_all_credentials(user: User) -> None:
     """End every session and token of the user (password change) and commit."""
-    _revoke_all_rows(user)
+    _revoke(user.id)
     db.session.commit()
-    _announce_revocation(user)
-
-
-def _revoke_all_rows(user: User) -> None:
-    """In the caller's transaction: mark every live session and token of the user revoked."""
-    db.session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
-def _announce_revocation(user: User) -> None:
-    """After the commit: live sockets of every credential of the user are dropped."""
-    credentials_revoked.send(current_app._get_current_object(), user_id=user.id, token_ids=None)
+    _announce_revoked(user.id, None)
     audit("credentials_revoked", user_id=user.id)
 
 
@@ -267,8 +258,9 @@ def set_active(user: User, active: bool) -> deactivation.Stakes:
         return deactivation.Stakes()
     with write_transaction() as after_commit:
         taken = deactivation.take_away_power(user, after_commit)
-        _revoke_all_rows(user)
-    _announce_revocation(user)
+        _revoke(user.id)
+    _announce_revoked(user.id, None)
+    audit("credentials_revoked", user_id=user.id)
     audit("deactivated", user_id=user.id, bids_withdrawn=taken.active_bids, auctions_cancelled=taken.open_auctions)
     return taken
 
