@@ -61,12 +61,13 @@ class Between(NumberRange):
     """NumberRange compared exactly (int with int, Decimal with Decimal).
 
     WTForms' NumberRange first asks math.isnan(), which converts to float: an integer
-    past 1e308 raises OverflowError there (a 500 for `?per_page=<400 digits>`).
+    past 1e308 raises OverflowError there (a 500 for `?per_page=<400 digits>`). Bounds are
+    plain values here (no callables), which openapi.py documents as they are.
     """
 
     def __call__(self, form: Any, field: Field) -> None:
         data = field.data
-        low, high = self._resolve(self.min), self._resolve(self.max)
+        low, high = self.min, self.max
         if data is not None and (low is None or data >= low) and (high is None or data <= high):
             return
         if self.message is not None:
@@ -356,9 +357,9 @@ def parse_json_form(
     partial=True (PUT): only the fields present are validated and returned.
     Unknown fields are refused (clients may not set id, status, created_by, ...).
     """
-    body = json_object_body() if body is None else body
-    bad_text = invalid_text(body)  # a socket payload comes here without the HTTP JSON gate
-    if bad_text:
+    if body is None:
+        body = json_object_body()  # the JSON gate has refused bad text already
+    elif bad_text := invalid_text(body):  # a socket payload or CLI values: no JSON gate passed
         raise validation_error(bad_text)
     form = form_cls(formdata=MultiDict(), meta={"csrf": False})
     errors: dict[str, str] = {}
