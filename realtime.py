@@ -44,7 +44,7 @@ def is_auction_room(room: str) -> bool:
 
 
 def user_room(user_id: int) -> str:
-    """A user's personal room: publish to it, and it reaches the user's still-valid sockets."""
+    """Every socket of a user (revocation drops them); personal events go to personal_rooms()."""
     return f"{_USER_PREFIX}{user_id}"
 
 
@@ -74,19 +74,12 @@ def personal_rooms(user_id: int) -> list[str]:
 
 
 def publish(event: str, payload: dict[str, Any], room: str | list[str]) -> None:
-    """Emit to a room, or to a list of rooms; never raises (a message-queue outage must not
-    fail a committed bid).
-
-    A bare personal room (`user:<id>`) is narrowed to personal_rooms() here: a socket whose
-    token was revoked gets nothing, even where the revocation has not yet dropped it. An
-    empty list sends nothing (to emit it would mean "everyone").
-    """
+    """Emit to a room, or to a list of rooms (personal_rooms()); never raises (a message-queue
+    outage must not fail a committed bid). An empty list sends nothing: to emit it would
+    mean "everyone"."""
     try:
-        rooms = room
-        if isinstance(room, str) and room.startswith(_USER_PREFIX):
-            rooms = personal_rooms(int(room.removeprefix(_USER_PREFIX)))
-        if rooms:
-            socketio.emit(event, to_jsonable(payload), to=rooms, namespace=NAMESPACE)
+        if room:
+            socketio.emit(event, to_jsonable(payload), to=room, namespace=NAMESPACE)
     except Exception:
         log.exception("could not publish %s to %s", event, room)
 
