@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from app import create_app, db, socketio
-from seed import seed_categories
-from sweeper import start_sweeper
+from app import create_app
+from bidbazaar.extensions import db, socketio
+from bidbazaar.seed import seed_categories
+from bidbazaar.sweeper import start_sweeper
 
 app = create_app()
 

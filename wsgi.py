@@ -13,7 +13,7 @@ from dotenv import load_dotenv
 load_dotenv()
 
 from app import create_app  # noqa: E402  (after .env is loaded)
-from sweeper import start_sweeper  # noqa: E402
+from bidbazaar.sweeper import start_sweeper  # noqa: E402
 
 app = create_app()
 start_sweeper(app)

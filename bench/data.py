@@ -96,14 +96,14 @@ def make_app(url: str):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from app import create_app
-    from config import Config
+    from bidbazaar.config import Config
 
     return create_app(Config())
 
 
 def _token(db, user_id: int) -> str:
-    from accounts import token_digest
-    from models import AuthToken, utcnow
+    from bidbazaar.accounts import token_digest
+    from bidbazaar.models import AuthToken, utcnow
 
     secret = secrets.token_urlsafe(32)
     db.session.add(
@@ -118,7 +118,7 @@ def _token(db, user_id: int) -> str:
 
 
 def _auction(db, creator: int, category: int, title: str, budget: Decimal, now):
-    from models import Auction, AuctionStatus
+    from bidbazaar.models import Auction, AuctionStatus
 
     deadline = now + timedelta(days=30)  # far from the anti-sniping window
     auction = Auction(
@@ -144,8 +144,8 @@ def add_fixtures(app) -> Fixtures:
     """Bench users with bearer tokens, an auction with 1,000 bids, a hot auction, 1,000 spread ones."""
     from sqlalchemy import select
 
-    from app import db
-    from models import Bid, BidStatus, Category, User, utcnow
+    from bidbazaar.extensions import db
+    from bidbazaar.models import Bid, BidStatus, Category, User, utcnow
 
     with app.app_context():
         now = utcnow()
@@ -212,8 +212,8 @@ def add_fixtures(app) -> Fixtures:
 def counts(app) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from app import db
-    from models import Auction, Bid
+    from bidbazaar.extensions import db
+    from bidbazaar.models import Auction, Bid
 
     with app.app_context():
         return {
@@ -242,7 +242,7 @@ def check_invariant(app, auction_id: int) -> dict[str, object]:
     the counters on the auction row agree with the bid and event rows."""
     from sqlalchemy import text
 
-    from app import db
+    from bidbazaar.extensions import db
 
     with app.app_context():
         row = db.session.execute(text(INVARIANT_SQL), {"auction": auction_id, "decrement": 1}).mappings().one()

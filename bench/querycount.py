@@ -48,7 +48,7 @@ def _urls(rule: str, fx: Fixtures) -> tuple[str, str] | None:
 
 
 def count_queries(app, fx: Fixtures) -> list[QueryCount]:
-    from app import db
+    from bidbazaar.extensions import db
 
     with app.app_context():
         engine = db.engine

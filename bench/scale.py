@@ -269,8 +269,8 @@ def _fresh_hot_auction(app: Flask, fx: data.Fixtures) -> int:
     """A new auction at the hot budget: figure 3 has already bid the fixture ones down."""
     from sqlalchemy import select
 
-    from app import db
-    from models import Category, utcnow
+    from bidbazaar.extensions import db
+    from bidbazaar.models import Category, utcnow
 
     with app.app_context():
         leaf = db.session.scalar(select(Category.id).where(Category.name == "Plumbing"))

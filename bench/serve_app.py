@@ -68,8 +68,8 @@ if os.environ.get("BENCH_TRACEMALLOC"):
 
 if __name__ == "__main__":
     # As main.py's __main__ block does (the sweeper stays off: CLOSE_SWEEP_SECONDS=0).
-    from app import db, socketio
-    from seed import seed_categories
+    from bidbazaar.extensions import db, socketio
+    from bidbazaar.seed import seed_categories
 
     with app.app_context():
         db.create_all()

@@ -18,9 +18,10 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import create_app, db  # noqa: E402
-from config import TestConfig  # noqa: E402
-from models import Auction, Bid, Category, User, utcnow  # noqa: E402
+from app import create_app  # noqa: E402
+from bidbazaar.config import TestConfig  # noqa: E402
+from bidbazaar.extensions import db  # noqa: E402
+from bidbazaar.models import Auction, Bid, Category, User, utcnow  # noqa: E402
 
 PASSWORD = "password123"
 
@@ -83,7 +84,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(_schema: None, config: TestConfig) -> Iterator[Any]:
-    from seed import seed_categories
+    from bidbazaar.seed import seed_categories
 
     app = create_app(config)
     app.test_client_class = IsolatedClient
@@ -182,7 +183,7 @@ def auction_payload(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def make_auction(app: Any, customer: User) -> Callable[..., Auction]:
-    import services
+    from bidbazaar import services
 
     def _make(creator: User | None = None, **fields: Any) -> Auction:
         data = {
@@ -209,7 +210,7 @@ def auction(make_auction: Callable[..., Auction]) -> Auction:
 
 @pytest.fixture
 def make_bid(app: Any) -> Callable[..., Bid]:
-    import services
+    from bidbazaar import services
 
     def _make(bidder: User, auction: Auction, amount: str | int, **fields: Any) -> Bid:
         data = {"amount": Decimal(str(amount)), "description": "Will do it well.", **fields}

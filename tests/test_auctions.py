@@ -11,8 +11,8 @@ import pytest
 from conftest import assert_error, auction_payload, category_id, count
 from sqlalchemy import event, select
 
-from app import db
-from models import Auction, AuctionEvent, Bid, Category, IdempotencyRecord, Notification, utcnow
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, AuctionEvent, Bid, Category, IdempotencyRecord, Notification, utcnow
 
 DEADLINE = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -297,7 +297,7 @@ class FakeClock:
 
 @pytest.fixture
 def cached_totals(app, config):
-    import queries
+    from bidbazaar import queries
 
     config.LISTING_TOTAL_TTL_SECONDS = 5
     app.config["LISTING_TOTAL_TTL_SECONDS"] = 5
@@ -370,7 +370,7 @@ def test_a_leaf_category_lists_only_its_own_auctions(client, make_auction):
 
 
 def test_the_status_filter_lists_only_that_status(client, customer, make_auction):
-    import services
+    from bidbazaar import services
 
     cancelled = make_auction()
     make_auction()
@@ -788,7 +788,7 @@ def test_editing_with_nothing_to_change_is_refused(client, auction, customer, be
 
 
 def test_a_cancelled_auction_cannot_be_edited(client, auction, customer, bearer):
-    import services
+    from bidbazaar import services
 
     services.cancel_auction(customer, auction.id)
     before = db_state(auction.id)
@@ -896,7 +896,7 @@ def test_only_the_creator_may_award(client, auction, make_bid, provider, admin, 
 
 
 def test_a_withdrawn_bid_cannot_be_awarded(client, auction, make_bid, provider, customer, bearer):
-    import services
+    from bidbazaar import services
 
     bid = make_bid(provider, auction, 1500)
     services.withdraw_bid(provider, auction.id, bid.id)
@@ -931,7 +931,7 @@ def test_award_needs_a_bid_id(client, auction, make_bid, provider, customer, bea
 
 
 def test_a_cancelled_auction_cannot_be_awarded(client, auction, make_bid, provider, customer, bearer):
-    import services
+    from bidbazaar import services
 
     bid = make_bid(provider, auction, 1500)
     services.cancel_auction(customer, auction.id)
@@ -981,7 +981,7 @@ def test_seed_demo_puts_auctions_only_in_leaf_categories(runner):
 
 def test_a_constraint_the_checks_did_not_foresee_is_a_409_not_a_500(client, customer, bearer, monkeypatch):
     """E.g. the category deleted between the check and the insert: the foreign key refuses."""
-    import services
+    from bidbazaar import services
 
     monkeypatch.setattr(services, "_validate_auction_fields", lambda *args, **kwargs: None)
 

@@ -11,8 +11,8 @@ from conftest import PASSWORD, assert_error, count
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from app import db
-from models import AuthToken, User, utcnow
+from bidbazaar.extensions import db
+from bidbazaar.models import AuthToken, User, utcnow
 
 NEW_PASSWORD = "a-much-better-passphrase"
 

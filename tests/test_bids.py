@@ -14,11 +14,11 @@ import pytest
 from conftest import assert_error, count
 from sqlalchemy import select
 
-import realtime
-import services
-from app import db, to_jsonable
-from errors import DomainError
-from models import Auction, AuctionEvent, Bid, IdempotencyRecord, Notification, utcnow
+from bidbazaar import realtime, services
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db
+from bidbazaar.json_format import to_jsonable
+from bidbazaar.models import Auction, AuctionEvent, Bid, IdempotencyRecord, Notification, utcnow
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -20,8 +20,8 @@ import pytest
 from conftest import PASSWORD, category_id
 from live_server import LiveServer
 
-from forms import PAGE_TIMEZONE
-from models import Auction, User, utcnow
+from bidbazaar.forms import PAGE_TIMEZONE
+from bidbazaar.models import Auction, User, utcnow
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -8,8 +8,8 @@ import pytest
 from conftest import assert_error, category_id, count
 from sqlalchemy import select
 
-from app import db
-from models import Category
+from bidbazaar.extensions import db
+from bidbazaar.models import Category
 
 
 def categories_state() -> list[tuple[Any, ...]]:

@@ -29,8 +29,8 @@ from conftest import PASSWORD, auction_payload
 from live_server import ROOT, LiveServer
 from sqlalchemy import func, make_url, select, text, update
 
-from app import db
-from models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, utcnow
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, utcnow
 
 PROVIDERS = 20
 BIDS_EACH = 10
@@ -436,7 +436,7 @@ def test_three_cron_closers_close_each_auction_exactly_once(app: Any, database_u
 
 def _enter_turn(key: Any, release: threading.Event) -> tuple[threading.Thread, threading.Event]:
     """A thread that takes the turn for `key` and keeps it until `release` is set."""
-    from database import local_turn
+    from bidbazaar.database import local_turn
 
     entered = threading.Event()
 
@@ -484,7 +484,7 @@ def test_requests_for_different_auctions_do_not_wait_for_each_other() -> None:
 
 
 def test_a_finished_turn_leaves_no_entry_behind() -> None:
-    import database
+    from bidbazaar import database
 
     with database.local_turn(("auction", 99)):
         assert ("auction", 99) in database._turns

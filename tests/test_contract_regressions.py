@@ -15,9 +15,9 @@ import pytest
 from conftest import PASSWORD, category_id, count
 from jsonschema import Draft202012Validator
 
-import openapi
-from app import db
-from models import Auction, Bid, Category, Notification, User
+from bidbazaar import openapi
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, Bid, Category, Notification, User
 
 DOCUMENT = openapi.build_document()
 OUT_OF_RANGE = openapi.MAX_ID + 1
@@ -280,7 +280,7 @@ def test_the_fast_json_renderer_writes_what_the_stdlib_encoder_wrote() -> None:
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from app import dumps_json, render_json_value
+    from bidbazaar.json_format import dumps_json, render_json_value
 
     payload = {
         "amount": Decimal("1499.50"),

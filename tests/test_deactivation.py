@@ -12,11 +12,10 @@ import pytest
 from conftest import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
-import accounts
-import services
-from app import db, socketio
-from errors import DomainError
-from models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, User
+from bidbazaar import accounts, services
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db, socketio
+from bidbazaar.models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, User
 
 NS = "/auctions"
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')

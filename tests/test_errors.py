@@ -6,8 +6,8 @@ import pytest
 from conftest import assert_error, auction_payload, count
 from sqlalchemy.exc import OperationalError
 
-from app import db
-from models import Auction, Bid
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, Bid
 
 
 def test_an_unknown_api_path_is_a_json_404(client):

@@ -42,8 +42,8 @@ from test_scale_out import (
     wait_until,
 )
 
-from app import db
-from models import Auction, Bid
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, Bid
 
 watchers = test_scale_out.watchers  # the fixture, shared
 
@@ -305,8 +305,8 @@ def test_postgres_restart_gives_503_with_retry_after_and_recovers_without_an_app
     private_postgres: PrivatePostgres,
 ) -> None:
     from app import create_app
-    from config import TestConfig
-    from seed import seed_categories
+    from bidbazaar.config import TestConfig
+    from bidbazaar.seed import seed_categories
 
     pg = private_postgres
     schema_app = create_app(TestConfig(pg.url))

@@ -19,10 +19,11 @@ import pytest
 from conftest import PASSWORD, ROOT, assert_error, auction_payload, count
 from test_auth import bearer_of, csrf
 
-import logs
-from app import create_app, db
-from config import DEV_SECRET_KEY, Config, TestConfig
-from models import Auction
+from app import create_app
+from bidbazaar import logs
+from bidbazaar.config import DEV_SECRET_KEY, Config, TestConfig
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction
 
 HTTPS = {"base_url": "https://bidbazaar.example"}
 

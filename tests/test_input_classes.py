@@ -13,8 +13,9 @@ from conftest import PASSWORD, assert_error, auction_payload, count
 from test_pages import log_in
 from test_socket_events import NS, ack
 
-from app import dumps_json, socketio
-from models import Auction, AuthToken, Bid, Category, Notification, User
+from bidbazaar.extensions import socketio
+from bidbazaar.json_format import dumps_json
+from bidbazaar.models import Auction, AuthToken, Bid, Category, Notification, User
 
 HUGE = "9" * 400  # past float's range: int(HUGE) > 1e308
 

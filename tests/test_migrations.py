@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from config import normalise_database_url
+from bidbazaar.config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,10 +6,9 @@ import pytest
 from conftest import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
-import accounts
-import services
-from app import db, socketio
-from models import AuctionEvent, Notification
+from bidbazaar import accounts, services
+from bidbazaar.extensions import db, socketio
+from bidbazaar.models import AuctionEvent, Notification
 
 NS = "/auctions"
 

@@ -16,9 +16,8 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from werkzeug.datastructures import MultiDict
 
-import forms
-import openapi
-from errors import STATUS_BY_CODE
+from bidbazaar import forms, openapi
+from bidbazaar.errors import STATUS_BY_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -230,7 +229,7 @@ def documented_events() -> tuple[set[str], set[str]]:
 
 def registered_handlers() -> set[str]:
     """The `on_*` handlers of socket_events.py's Namespace class (connect/disconnect are not events)."""
-    tree = ast.parse((ROOT / "socket_events.py").read_text())
+    tree = ast.parse((ROOT / "bidbazaar" / "socket_events.py").read_text())
     handlers = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and any(
@@ -244,7 +243,7 @@ def registered_handlers() -> set[str]:
 def published_events() -> set[str]:
     """Event names passed as literals to realtime.publish / _broadcast / emit in the app's modules."""
     names = set()
-    for module in ROOT.glob("*.py"):
+    for module in (ROOT / "bidbazaar").rglob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
             if not isinstance(node, ast.Call):
                 continue
@@ -281,8 +280,8 @@ def test_every_published_event_is_documented_and_every_documented_server_event_i
 
 def test_the_handlers_found_by_reading_the_source_are_the_ones_registered(app):
     """The AST reading above agrees with what Flask-SocketIO really has registered."""
-    import realtime
-    from app import socketio
+    from bidbazaar import realtime
+    from bidbazaar.extensions import socketio
 
     namespace = socketio.server.namespace_handlers[realtime.NAMESPACE]
     live = {name[3:] for name in dir(namespace) if name.startswith("on_")} - {"connect", "disconnect", "event"}

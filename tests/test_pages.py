@@ -13,9 +13,9 @@ import pytest
 from conftest import PASSWORD, category_id, count
 from sqlalchemy import select
 
-from app import db
-from forms import PAGE_TIMEZONE
-from models import Auction, AuthToken, Bid, Category, Notification, User, utcnow
+from bidbazaar.extensions import db
+from bidbazaar.forms import PAGE_TIMEZONE
+from bidbazaar.models import Auction, AuthToken, Bid, Category, Notification, User, utcnow
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
@@ -195,7 +195,7 @@ def test_admin_filters_auctions_by_status_and_category(
 ) -> None:
     plumbing = make_auction(title="Fix the bathroom tap")
     cleaning = make_auction(title="Deep clean a 2BHK", category_id=category_id("Cleaning"))
-    from services import cancel_auction
+    from bidbazaar.services import cancel_auction
 
     cancel_auction(customer, cleaning.id)
     body = html(client.get("/admin/auctions?status=cancelled"))
@@ -308,7 +308,7 @@ def test_login_redirects_only_to_local_paths(client: Any, customer: User) -> Non
 def test_home_page_statistics(
     client: Any, make_auction: Any, provider: User, rival: User, customer: User, make_bid: Any
 ) -> None:
-    from services import award_auction
+    from bidbazaar.services import award_auction
 
     done = make_auction(budget_max=Decimal("2000"))
     make_bid(provider, done, 1800)

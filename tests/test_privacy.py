@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-import realtime
-import services
+from bidbazaar import realtime, services
 
 PUBLIC_KEYS = {"id", "auction_id", "amount", "status", "created_at", "bidder", "is_mine"}
 SECRET_KEYS = {"user_id", "username", "description", "notes", "estimated_duration"}

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from test_pages import log_in
 from test_socket_events import NS, ack
 
-from app import db, socketio
+from bidbazaar.extensions import db, socketio
 
 MAX_EXAMPLES = int(os.environ.get("PROPERTY_MAX_EXAMPLES", "60"))
 PROPERTY_SETTINGS = settings(

@@ -13,9 +13,10 @@ import pytest
 from conftest import PASSWORD, assert_error, count
 from flask_socketio.test_client import SocketIOTestClient as SocketIOClient
 
-from app import create_app, socketio
-from config import Config, TestConfig
-from models import AuthToken, Bid, User
+from app import create_app
+from bidbazaar.config import Config, TestConfig
+from bidbazaar.extensions import socketio
+from bidbazaar.models import AuthToken, Bid, User
 
 NS = "/auctions"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/7"  # nothing listens on port 1
@@ -345,7 +346,7 @@ def test_an_app_with_limits_off_leaves_another_apps_limits_on(app, client, datab
         assert register(client, "first").status_code == 201
         assert register(client, "second").status_code == 429
     finally:
-        from app import db
+        from bidbazaar.extensions import db
 
         with other.app_context():
             db.engine.dispose()
@@ -363,7 +364,7 @@ def test_with_redis_unreachable_limits_are_still_enforced_in_memory(_schema, con
         again = register(client, "offline6")
     finally:
         with app.app_context():
-            from app import db
+            from bidbazaar.extensions import db
 
             db.engine.dispose()
 
@@ -378,15 +379,15 @@ def test_with_redis_unreachable_socket_bids_are_still_limited(_schema, config, f
     app = create_app(config)
     try:
         with app.app_context():
-            import rate_limits
-            from errors import DomainError
+            from bidbazaar import rate_limits
+            from bidbazaar.errors import DomainError
 
             rate_limits.hit_bid_limit(42)
             with pytest.raises(DomainError) as refused:
                 rate_limits.hit_bid_limit(42)
     finally:
         with app.app_context():
-            from app import db
+            from bidbazaar.extensions import db
 
             db.engine.dispose()
 
@@ -422,7 +423,7 @@ def test_with_redis_the_counters_live_in_redis(_schema, config, frozen):
         for key in store.keys(f"*ip:{address}*"):
             store.delete(key)
         with app.app_context():
-            from app import db
+            from bidbazaar.extensions import db
 
             db.engine.dispose()
 

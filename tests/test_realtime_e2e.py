@@ -17,8 +17,8 @@ from live_server import LiveServer
 from socket_client import Watcher
 from sqlalchemy import select, update
 
-from app import db
-from models import AuctionEvent
+from bidbazaar.extensions import db
+from bidbazaar.models import AuctionEvent
 
 NS = "/auctions"
 PASSWORD = "password123"

@@ -34,8 +34,8 @@ from live_server import ROOT, LiveServer, free_port, stop_process
 from socket_client import Watcher
 from sqlalchemy import func, make_url, select, update
 
-from app import db
-from models import Auction, AuctionEvent, AuctionStatus, Bid, utcnow
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, AuctionEvent, AuctionStatus, Bid, utcnow
 
 DECREMENT = Decimal("1.00")
 TIMEOUT = 20

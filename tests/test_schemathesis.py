@@ -28,9 +28,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import openapi
-from app import db
-from models import Auction, Bid
+from bidbazaar import openapi
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, Bid
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "100"))
 OPERATION_BUDGET_SECONDS = float(os.environ.get("FUZZ_OPERATION_BUDGET", "3"))

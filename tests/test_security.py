@@ -19,10 +19,11 @@ from sqlalchemy import select
 from test_auth import bearer_of, csrf, login, session_secret
 from werkzeug.security import check_password_hash, generate_password_hash
 
-import accounts
-from app import create_app, db, socketio
-from config import DEV_SECRET_KEY, Config, TestConfig
-from models import Auction, AuthToken, Bid, BidStatus, Category, Notification, User
+from app import create_app
+from bidbazaar import accounts
+from bidbazaar.config import DEV_SECRET_KEY, Config, TestConfig
+from bidbazaar.extensions import db, socketio
+from bidbazaar.models import Auction, AuthToken, Bid, BidStatus, Category, Notification, User
 
 ALLOWED_ORIGIN = "http://localhost:5173"
 FOREIGN_ORIGIN = "https://evil.example"

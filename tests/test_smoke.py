@@ -1,6 +1,6 @@
 from conftest import assert_error, auction_payload, count
 
-from models import Bid
+from bidbazaar.models import Bid
 
 
 def test_main_flow_with_bearer_tokens(client, customer, provider, rival, bearer):

@@ -9,10 +9,10 @@ import pytest
 from conftest import PASSWORD, count
 from sqlalchemy import update
 
-import accounts
-from app import db, socketio
-from config import Config
-from models import AuthToken, Bid, utcnow
+from bidbazaar import accounts
+from bidbazaar.config import Config
+from bidbazaar.extensions import db, socketio
+from bidbazaar.models import AuthToken, Bid, utcnow
 
 NS = "/auctions"
 
@@ -197,7 +197,7 @@ def test_logging_out_disconnects_that_sessions_socket(connect, client, provider,
 
 
 def test_a_closed_auction_event_reaches_the_room_once(connect, auction, provider, make_bid, time_machine):
-    import services
+    from bidbazaar import services
 
     make_bid(provider, auction, 1500)
     watcher = connect(auth=None)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_auth import bearer_of, csrf, login
 
-from models import Auction, AuthToken, User
+from bidbazaar.models import Auction, AuthToken, User
 
 EVIL_TARGETS = [
     "/\t/evil.example",
@@ -115,7 +115,7 @@ TARGETS = st.builds(lambda parts, tail: "".join(parts) + tail, st.lists(PIECES, 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=TARGETS)
 def test_every_redirect_target_is_the_target_itself_or_home_and_stays_on_this_site(app, target):
-    import routes
+    from bidbazaar import routes
 
     with app.test_request_context("/login"):
         chosen = routes.safe_next(target)

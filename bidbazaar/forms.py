@@ -39,8 +39,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app import MAX_ID, UnicodeTextError, invalid_text  # MAX_ID: INTEGER columns' range
-from errors import DomainError
+from bidbazaar.errors import DomainError
+from bidbazaar.json_format import UnicodeTextError, invalid_text
+from bidbazaar.models import MAX_ID  # INTEGER columns' range
 
 MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
 #: Plain decimal notation with an optional exponent, ASCII digits only: no NaN, Infinity,

@@ -13,9 +13,9 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app import db
-from errors import DomainError, not_found
-from models import (
+from bidbazaar.errors import DomainError, not_found
+from bidbazaar.extensions import db
+from bidbazaar.models import (
     BID_VIEW_COLUMNS,
     SUMMARY_COLUMNS,
     Auction,
@@ -28,7 +28,7 @@ from models import (
     bid_view,
     utcnow,
 )
-from services import close_if_expired, redact_event
+from bidbazaar.services import close_if_expired, redact_event
 
 MAX_PER_PAGE = 100
 DETAIL_BIDS = 50

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app import db, log, socketio
+from bidbazaar.extensions import db, log, socketio
 
 
 def sweep_forever(app: Flask) -> None:
-    from services import close_expired_auctions
+    from bidbazaar.services import close_expired_auctions
 
     interval = app.config["CLOSE_SWEEP_SECONDS"]
     while True:

@@ -13,14 +13,10 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-import accounts
-import queries
-import rate_limits
-import realtime
-import services
-from app import db
-from errors import DomainError, not_found
-from forms import (
+from bidbazaar import accounts, queries, rate_limits, realtime, services
+from bidbazaar.errors import DomainError, not_found
+from bidbazaar.extensions import db
+from bidbazaar.forms import (
     AuctionForm,
     AuctionSearchForm,
     AwardForm,
@@ -34,7 +30,7 @@ from forms import (
     parse_json_form,
     parse_query,
 )
-from models import Category, User
+from bidbazaar.models import Category, User
 
 api = Blueprint("api", __name__)
 

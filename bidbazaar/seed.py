@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app import db
-from models import Auction, AuctionStatus, Bid, BidStatus, Category, User, utcnow
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, Category, User, utcnow
 
 TAXONOMY: dict[str, tuple[str, list[str]]] = {
     "Home Repair": ("Home maintenance and repair services", ["Plumbing", "Electrical", "Carpentry"]),

@@ -20,11 +20,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-import realtime
-from app import db, to_jsonable
-from database import AfterCommit, write_transaction
-from errors import DomainError, not_found
-from models import (
+from bidbazaar import realtime
+from bidbazaar.database import AfterCommit, write_transaction
+from bidbazaar.errors import DomainError, not_found
+from bidbazaar.extensions import db
+from bidbazaar.json_format import to_jsonable
+from bidbazaar.models import (
     Auction,
     AuctionEvent,
     AuctionStatus,

@@ -19,15 +19,12 @@ from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_roo
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-import accounts
-import queries
-import rate_limits
-import realtime
-import services
-from app import db, log, socketio, to_jsonable
-from errors import DomainError
-from forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
-from models import AuthToken, User, utcnow
+from bidbazaar import accounts, queries, rate_limits, realtime, services
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db, log, socketio
+from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
+from bidbazaar.json_format import to_jsonable
+from bidbazaar.models import AuthToken, User, utcnow
 
 #: A client that was away longer than this many events reloads the snapshot instead.
 MAX_MISSED_EVENTS = 500

@@ -10,9 +10,13 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index, func
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from app import db
+from bidbazaar.extensions import db
 
 MONEY = db.Numeric(10, 2, asdecimal=True)
+
+
+#: The largest value of an INTEGER column (every id): larger ids are refused before any query.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from app import db, log
+from bidbazaar.extensions import db, log
 
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _WRITE_LOCKED = "bidbazaar_write_locked"

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify, make_response, render_template, request
 
-import openapi
-from http_guards import HTML_CSP
+from bidbazaar import openapi
+from bidbazaar.http_guards import HTML_CSP
 
 docs = Blueprint("api_docs", __name__)
 

@@ -21,14 +21,13 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
-import forms
-import services
-from errors import STATUS_BY_CODE
-from models import AuctionStatus, BidStatus, utcnow
+from bidbazaar import forms, services
+from bidbazaar.errors import STATUS_BY_CODE
+from bidbazaar.models import AuctionStatus, BidStatus, utcnow
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
-MAX_ID = forms.MAX_ID  # also the bound app.refuse_ids_past_integer puts on path ids
+MAX_ID = forms.MAX_ID  # also the bound http_guards.refuse_ids_past_integer puts on path ids
 
 Schema = dict[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from app import db
+from bidbazaar.extensions import db
 
 
 def init_app(app: Flask) -> None:
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
 @click.command("init-db")
 def init_db() -> None:
     """Create missing tables and seed the category taxonomy (development)."""
-    from seed import seed_categories
+    from bidbazaar.seed import seed_categories
 
     db.create_all()
     click.echo(f"Tables ready; {seed_categories()} categories added.")
@@ -31,7 +31,7 @@ def seed_demo(auctions: int) -> None:
     """Demo users (password: password123), auctions and bids."""
     from werkzeug.security import generate_password_hash
 
-    from seed import seed_demo as run
+    from bidbazaar.seed import seed_demo as run
 
     db.create_all()
     password_hash = generate_password_hash("password123", method=current_app.config["PASSWORD_HASH_METHOD"])
@@ -46,9 +46,9 @@ def seed_demo(auctions: int) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin(username: str, email: str, password: str) -> None:
     """Create an administrator (prompts for what is missing)."""
-    import accounts
-    from errors import DomainError
-    from forms import RegisterForm, parse_json_form
+    from bidbazaar import accounts
+    from bidbazaar.errors import DomainError
+    from bidbazaar.forms import RegisterForm, parse_json_form
 
     try:
         with current_app.test_request_context():
@@ -67,7 +67,7 @@ def create_admin(username: str, email: str, password: str) -> None:
 @click.command("close-expired")
 def close_expired() -> None:
     """Close every auction whose deadline has passed (safe to run from several crons)."""
-    from services import close_expired_auctions
+    from bidbazaar.services import close_expired_auctions
 
     click.echo(f"Closed {close_expired_auctions()} auctions.")
 
@@ -75,7 +75,7 @@ def close_expired() -> None:
 @click.command("settle-deactivated")
 def settle_deactivated() -> None:
     """Withdraw the bids and cancel the auctions of accounts deactivated before that was automatic."""
-    from deactivation import settle_deactivated_accounts
+    from bidbazaar.deactivation import settle_deactivated_accounts
 
     taken = settle_deactivated_accounts()
     click.echo(f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}.")

@@ -20,8 +20,9 @@ from urllib.parse import urlparse
 import socketio as socketio_server
 from sqlalchemy import ColumnElement, select
 
-from app import db, log, socketio, to_jsonable
-from models import AuthToken, User, utcnow
+from bidbazaar.extensions import db, log, socketio
+from bidbazaar.json_format import to_jsonable
+from bidbazaar.models import AuthToken, User, utcnow
 
 NAMESPACE = "/auctions"
 #: A namespace no client can join (nothing is registered on it): server-to-server only.

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
-from flask_limiter import RateLimitExceeded
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app import db, log
+from bidbazaar.extensions import db, log
 
 STATUS_BY_CODE: dict[str, int] = {
     "VALIDATION_ERROR": 400,
@@ -88,35 +87,27 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/api"
 
 
+def respond(error: DomainError, page_message: str | None = None) -> Response:
+    """The answer to a refused request: the JSON error under /api, else the HTML error page."""
+    if wants_json():
+        return error_response(error.code, error.message, error.details)
+    page = render_template("error.html", message=page_message or error.message)
+    return current_app.make_response((page, error.status))
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> Any:
         # A rule said no: whatever the request changed before that must never be committed
         # by a later hook, so the request's unit of work ends here.
         db.session.rollback()
-        if wants_json():
-            return error_response(exc.code, exc.message, exc.details)
-        return render_template("error.html", message=exc.message), exc.status
+        return respond(exc)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(exc: CSRFError) -> Any:
         if wants_json():
             return error_response("CSRF_FAILED", "CSRF token missing or invalid", {"csrf": exc.description})
         return render_template("error.html", message="Your form expired; please try again."), 400
-
-    @app.errorhandler(RateLimitExceeded)
-    def handle_rate_limited(exc: RateLimitExceeded) -> Any:
-        import rate_limits
-
-        error = rate_limits.breached()
-        db.session.rollback()
-        if wants_json():
-            response = error_response(error.code, error.message, error.details)
-        else:
-            page = render_template("error.html", message="Too many requests; retry later.")
-            response = app.make_response((page, 429))
-        response.headers["Retry-After"] = str(error.details["retry_after"])
-        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Any:

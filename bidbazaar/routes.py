@@ -15,13 +15,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import SelectChoice
 
-import accounts
-import queries
-import rate_limits
-import services
-from app import db, render_json_value
-from errors import DomainError
-from forms import (
+from bidbazaar import accounts, queries, rate_limits, services
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db
+from bidbazaar.forms import (
     PAGE_TIMEZONE,
     AuctionPageForm,
     AuctionSearchForm,
@@ -34,7 +31,8 @@ from forms import (
     ProfileForm,
     RegisterPageForm,
 )
-from models import User, format_inr, utcnow
+from bidbazaar.json_format import render_json_value
+from bidbazaar.models import User, format_inr, utcnow
 
 pages = Blueprint("pages", __name__)
 

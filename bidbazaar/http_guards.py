@@ -10,9 +10,12 @@ from typing import Any
 from flask import Flask, Request, Response, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import csrf
-from errors import DomainError
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import csrf
+from bidbazaar.models import MAX_ID
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Logging in and registering need no CSRF token: they carry no session yet, and the
@@ -113,3 +116,42 @@ def init_app(app: Flask) -> None:
         elif response.mimetype == "text/html":
             headers.setdefault("Content-Security-Policy", HTML_CSP)
         return response
+
+
+def refuse_ids_past_integer(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """/auctions/10**30 is a 404, not an overflow inside the database driver.
+
+    Checked after routing rather than in the URL converter: a converter that refuses the
+    value makes Werkzeug answer 405 with the path's other methods instead of 404.
+    """
+    if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+        raise NotFound()
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host from exactly TRUSTED_PROXIES proxies (0: none).
+
+    Wraps outermost, around Socket.IO too, so rate limits, logs and the socket origin check
+    see the real client address and scheme, and a forged X-Forwarded-For picks nothing.
+    """
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+
+
+def socket_origin_check(allowlist: list[str]) -> Any:
+    """Socket.IO handshakes: the CORS allowlist plus this server's own origin.
+
+    A browser always sends the Origin of the page, so a foreign page is refused even
+    when it rides on the user's cookie (cross-site WebSocket hijacking). With an explicit
+    list engine.io would otherwise refuse our own server-rendered pages.
+    """
+    allowed = frozenset(allowlist)
+
+    def check(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None or origin in allowed:
+            return True
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own
+
+    return check

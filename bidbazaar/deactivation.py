@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-import services
-from app import db
-from database import AfterCommit, write_transaction
-from models import Auction, AuctionStatus, Bid, BidStatus, User, utcnow
+from bidbazaar import services
+from bidbazaar.database import AfterCommit, write_transaction
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, User, utcnow
 
 PROVIDER_DEACTIVATED = "provider_deactivated"
 CUSTOMER_DEACTIVATED = "customer_deactivated"

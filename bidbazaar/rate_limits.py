@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
 from limits import RateLimitItem, parse_many
 
-from app import log
-from errors import DomainError
+from bidbazaar import accounts, errors
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db, log
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -45,8 +46,6 @@ def user_key() -> str:
 
 def login_account() -> str:
     """The account a login attempt is aimed at, whether named by username or by email."""
-    import accounts
-
     if request.is_json:
         body = request.get_json(silent=True)
         login = body.get("username") if isinstance(body, dict) else None
@@ -186,6 +185,14 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.config["RATELIMIT_ENABLED"] = switched_on
     limiter._storage_dead = False  # a fresh storage starts out healthy
+
+    @app.errorhandler(RateLimitExceeded)
+    def answer_rate_limited(exc: RateLimitExceeded) -> Response:
+        error = breached()
+        db.session.rollback()
+        response = errors.respond(error, page_message="Too many requests; retry later.")
+        response.headers["Retry-After"] = str(error.details["retry_after"])
+        return response
 
 
 @limiter.request_filter
