@@ -14,9 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, assert_error, auction_payload, count
+from helpers import PASSWORD, assert_error, auction_payload, bearer_of, count, csrf, login, session_secret
 from sqlalchemy import select
-from test_auth import bearer_of, csrf, login, session_secret
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import create_app
