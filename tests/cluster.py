@@ -43,6 +43,7 @@ TIMEOUT = 20
 
 
 def require_tools(database_url: str) -> None:
+    """Skip unless PostgreSQL, redis-server and nginx are all here."""
     if make_url(database_url).get_backend_name() != "postgresql":
         pytest.skip("scale-out needs PostgreSQL: set TEST_DATABASE_URL (the PostgreSQL pass of .ci/run does)")
     if not REDIS_SERVER:
@@ -113,6 +114,8 @@ class Nginx:
 
 
 class Cluster:
+    """The running pieces: Redis, gunicorn processes A and B, and nginx in front."""
+
     def __init__(self, redis: PrivateRedis, a: GunicornServer, b: GunicornServer, nginx: Nginx) -> None:
         self.redis, self.a, self.b, self.nginx = redis, a, b, nginx
 
@@ -122,6 +125,7 @@ class Cluster:
 
 
 def server_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """Both processes' settings: the message queue, a fast sweeper, nginx trusted as proxy."""
     return {
         "SOCKETIO_MESSAGE_QUEUE": redis_url,
         "CLOSE_SWEEP_SECONDS": "0.5",
@@ -153,6 +157,7 @@ def start_cluster(database_url: str, **extra_env: str) -> Iterator[Cluster]:
 
 
 def assert_no_tracebacks(*servers: LiveServer) -> None:
+    """No server logged a traceback."""
     for server in servers:
         stderr = server.stderr_text()
         assert "Traceback" not in stderr, stderr[-4000:]
@@ -173,10 +178,12 @@ def sign_up(base_url: str, username: str, provider: bool) -> str:
 
 
 def bearer(token: str) -> dict[str, str]:
+    """The Authorization header for `token`."""
     return {"Authorization": f"Bearer {token}"}
 
 
 def open_auction(base_url: str, token: str, **fields: Any) -> int:
+    """Create an auction over HTTP (auction_payload with `fields`); returns its id."""
     r = requests.post(
         f"{base_url}/api/auctions", json=auction_payload(**fields), headers=bearer(token), timeout=TIMEOUT
     )
@@ -185,6 +192,7 @@ def open_auction(base_url: str, token: str, **fields: Any) -> int:
 
 
 def place_bid(base_url: str, token: str, auction_id: int, amount: Decimal, **kwargs: Any) -> requests.Response:
+    """POST one bid over HTTP; returns the answer, whatever it is."""
     return requests.post(
         f"{base_url}/api/auctions/{auction_id}/bids",
         json={"amount": float(amount), "description": "Two people, own tools, done in a day."},

@@ -236,6 +236,7 @@ def session_login(client: Any) -> Callable[[User], dict[str, str]]:
 
 @pytest.fixture
 def watchers() -> Iterator[Callable[..., Watcher]]:
+    """Connect recording Socket.IO clients to a live server; all closed after the test."""
     opened: list[Watcher] = []
 
     def connect(url: str, token: str | None = None, transports: list[str] | None = None, **kwargs: Any) -> Watcher:

@@ -29,6 +29,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
 def category_id(name: str = "Plumbing") -> int:
+    """The id of the seeded category called `name`."""
     return db.session.scalar(select(Category.id).where(Category.name == name))
 
 
@@ -64,6 +65,7 @@ def db_state() -> dict[str, list[tuple[str, ...]]]:
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert the one error shape with this status and code; returns the body."""
     body = response.get_json()
     assert response.status_code == status, body
     assert body is not None and body["code"] == code, body
@@ -75,6 +77,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def sample_args(world: dict[str, Any], customer: User) -> dict[str, Any]:
+    """Real ids from the security `world` for each URL argument of the routes."""
     return {
         "auction_id": world["auction"].id,
         "bid_id": world["bid"].id,
@@ -85,6 +88,7 @@ def sample_args(world: dict[str, Any], customer: User) -> dict[str, Any]:
 
 
 def routes(app: Any, methods: set[str], prefix: str = "") -> Iterator[tuple[Any, str]]:
+    """Every (rule, method) of the app under `prefix` for these methods."""
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(prefix):
             for method in sorted(rule.methods & methods):
@@ -108,10 +112,12 @@ def login(app: Any, user: User, password: str = PASSWORD) -> tuple[Any, dict[str
 
 
 def csrf(body: dict[str, Any]) -> dict[str, str]:
+    """The CSRF header for cookie writes, from a login response body."""
     return {"X-CSRFToken": body["csrf_token"]}
 
 
 def bearer_of(body: dict[str, Any]) -> dict[str, str]:
+    """The bearer header from a login response body."""
     return {"Authorization": f"Bearer {body['access_token']}"}
 
 
@@ -126,10 +132,12 @@ def session_secret(app: Any, client: Any) -> str:
 
 
 def html(response: Any) -> str:
+    """The page's text."""
     return response.get_data(as_text=True)
 
 
 def csrf_token(client: Any, path: str = "/") -> str:
+    """The CSRF token in the form on the page at `path`."""
     match = CSRF.search(html(client.get(path)))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
@@ -147,6 +155,7 @@ def log_in(client: Any, user: User) -> str:
 # --------------------------------------------------------------------------- Socket.IO test client
 
 
-def ack(sock, event, data):
+def ack(sock: Any, event: str, data: Any) -> Any:
+    """Emit `event` on the test socket and return the handler's acknowledgement."""
     with sock.app.app_context():  # each event gets its own context, as in the server
         return sock.emit(event, data, namespace=NS, callback=True)

@@ -5,8 +5,8 @@ shipped deploy/nginx.conf.
 Needs PostgreSQL (TEST_DATABASE_URL: the PostgreSQL pass of .ci/run), redis-server and
 nginx (.ci/install-nginx); the cluster is tests/cluster.py. Redis is a private redis-server
 on a free port: pub/sub channels are global to a Redis server, so a shared one would mix
-our events with any other run's. Waits are bounded polls; nothing sleeps to let time pass except the short
-grace periods that prove an event did NOT arrive twice.
+our events with any other run's. Waits are bounded polls; nothing sleeps to let time pass
+except the short grace periods that prove an event did NOT arrive twice.
 """
 
 from __future__ import annotations
