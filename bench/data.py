@@ -15,9 +15,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from devtools.processes import mint_api_token
+from devtools.processes import ROOT, mint_api_token
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = "127.0.0.1"
 PG_USER = "postgres"
 PG_DATABASE = "bb_bench"
