@@ -7,7 +7,6 @@ created by this module and by nothing else (never `test` or anyone else's).
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -16,7 +15,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from devtools.processes import ROOT, mint_api_token
+
 PG_HOST = "127.0.0.1"
 PG_USER = "postgres"
 PG_DATABASE = "bb_bench"
@@ -101,22 +101,6 @@ def make_app(url: str):
     return create_app(Config())
 
 
-def _token(db, user_id: int) -> str:
-    from bidbazaar.accounts import token_digest
-    from bidbazaar.models import AuthToken, utcnow
-
-    secret = secrets.token_urlsafe(32)
-    db.session.add(
-        AuthToken(
-            user_id=user_id,
-            kind=AuthToken.API,
-            token_hash=token_digest(secret),
-            expires_at=utcnow() + timedelta(days=2),
-        )
-    )
-    return secret
-
-
 def _auction(db, creator: int, category: int, title: str, budget: Decimal, now):
     from bidbazaar.models import Auction, AuctionStatus
 
@@ -195,9 +179,9 @@ def add_fixtures(app) -> Fixtures:
         spread = [_auction(db, customer.id, leaf, f"Benchmark spread #{i}", HOT_BUDGET, now).id for i in range(1000)]
         fixtures = Fixtures(
             customer_id=customer.id,
-            admin_token=_token(db, admin.id),
-            customer_token=_token(db, customer.id),
-            provider_tokens=[_token(db, p.id) for p in providers],
+            admin_token=mint_api_token(db.session, admin.id),
+            customer_token=mint_api_token(db.session, customer.id),
+            provider_tokens=[mint_api_token(db.session, p.id) for p in providers],
             detail_auction=detail.id,
             small_auction=small.id,
             hot_auction=hot.id,

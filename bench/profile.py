@@ -33,6 +33,7 @@ from pathlib import Path
 
 from bench import data, load, sockets
 from bench.server import TRIVIAL_PATH, Server, cores
+from devtools.processes import worker_pid
 
 OUT = Path(__file__).resolve().parent / "profiles"
 CASES = ("trivial", "health", "listing", "page200", "detail", "bid")
@@ -85,7 +86,7 @@ def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) ->
     server_core, load_core = cores()
     with Server(url, server_core) as server:
         assert server.process is not None
-        worker = sockets.worker_pid(server.process.pid)
+        worker = worker_pid(server.process.pid)
         wrk = load.Wrk(server.url, load_core, seconds, 1.0)
         raw = OUT / f"{kind}-{case}.raw"
         duration = str(int(seconds + wrk.warmup) + 1)
@@ -119,7 +120,7 @@ def memory(kind: str, url: str, connections: int) -> Path:
     memory_url = server.url + TRIVIAL_PATH.replace("trivial", "memory")
     with server:
         assert server.process is not None
-        worker = sockets.worker_pid(server.process.pid)
+        worker = worker_pid(server.process.pid)
         _get_json(memory_url + "?mark=1")
         rss_before = sockets.rss_kb(worker)
         crowd = sockets.Watchers([server.url], connections, None, load_core, sockets.IDLE_PER_PROCESS)

@@ -24,10 +24,7 @@ from __future__ import annotations
 import os
 import re
 import resource
-import shutil
-import signal
 import subprocess
-import tempfile
 import time
 import urllib.request
 from collections import Counter
@@ -38,15 +35,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import data, load
-from bench.server import TRIVIAL_PATH, Server, cores, free_port, stop_process
+from bench.server import TRIVIAL_PATH, Server, cores
+from devtools.processes import (
+    NGINX,
+    REDIS_SERVER,
+    PrivateRedis,
+    free_port,
+    nginx_main_config,
+    nginx_prefix,
+    start_nginx,
+    stop_nginx,
+    wait_until,
+)
 
 if TYPE_CHECKING:
     import argparse
 
     from flask import Flask
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-REDIS_SERVER = shutil.which("redis-server")
 LISTING = "/api/auctions"
 #: The three ways of serving measured side by side.
 DIRECT, ONE, TWO = "one process, direct", "one process behind nginx", "two processes behind nginx"
@@ -87,41 +93,6 @@ def available() -> str | None:
 # --------------------------------------------------------------------------- processes
 
 
-def _wait(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout:g} s waiting until {what}")
-        time.sleep(0.1)
-
-
-class Redis:
-    """A private redis-server on a free port. Not the shared one on 6379, even in another
-    database number: pub/sub channels are global to a Redis server, so our bid events would
-    reach any other run using the same channel (and theirs ours)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Redis:
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-
-        def answers() -> bool:
-            ping = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True)
-            return ping.stdout.strip() == "PONG"
-
-        _wait(answers, "redis-server answers", 10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        stop_process(self.process)
-
-
 def site_config(upstream_ports: list[int], listen_port: int, spare_port: int, spa: Path, log: Path) -> str:
     """deploy/nginx.conf with the changes the module docstring lists."""
     site = (data.ROOT / "deploy" / "nginx.conf").read_text()
@@ -147,42 +118,25 @@ class Nginx:
     temp paths, one worker, proxying to `upstream_ports`."""
 
     def __init__(self, upstream_ports: list[int]) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="bb-bench-nginx-"))
-        self.dir.chmod(0o755)  # workers drop to an unprivileged user when run as root
+        self.dir = nginx_prefix("bb-bench-nginx-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = self.dir / "upstream.log"
         spa = self.dir / "spa"
         spa.mkdir()
         (spa / "index.html").write_text("<!doctype html><title>Bid Bazaar SPA</title>")
-        (self.dir / "bidbazaar.conf").write_text(site_config(upstream_ports, self.port, free_port(), spa, self.log))
-        temp_paths = "\n".join(
-            f"    {kind}_temp_path {self.dir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        site = self.dir / "bidbazaar.conf"
+        site.write_text(site_config(upstream_ports, self.port, free_port(), spa, self.log))
+        # 4096, the bench's value since issue 7: far above its 64 wrk connections (each costs
+        # nginx two, client and upstream), so nginx never caps a figure.
+        main = nginx_main_config(
+            self.dir, site, worker_connections=4096, http_directives="log_format upstream '$upstream_addr $status';"
         )
-        (self.dir / "nginx.conf").write_text(
-            f"""daemon off;
-worker_processes 1;
-pid {self.dir / "nginx.pid"};
-error_log {self.dir / "error.log"} warn;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    log_format upstream '$upstream_addr $status';
-{temp_paths}
-    include {self.dir / "bidbazaar.conf"};
-}}
-"""
-        )
+        (self.dir / "nginx.conf").write_text(main)
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Nginx:
-        config = ["-p", str(self.dir), "-c", str(self.dir / "nginx.conf")]
-        check = subprocess.run([NGINX, "-t", *config], capture_output=True, text=True)
-        if check.returncode != 0:
-            raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
-        self.process = subprocess.Popen(
-            [NGINX, *config], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self.process = start_nginx(self.dir)
 
         def proxies() -> bool:
             try:
@@ -191,12 +145,11 @@ http {{
             except OSError:
                 return False
 
-        _wait(proxies, "nginx proxies /api/health")
+        wait_until(proxies, "nginx proxies /api/health", 20, interval=0.1)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        stop_process(self.process, signal.SIGQUIT)  # graceful: flushes the buffered access log
-        shutil.rmtree(self.dir, ignore_errors=True)
+        stop_nginx(self.process, self.dir)  # SIGQUIT: graceful, flushes the buffered access log
 
     def upstream_counts(self) -> Counter[str]:
         """Requests per upstream port so far (nginx flushes its log buffer when it fills)."""
@@ -293,7 +246,7 @@ def run(url: str, app: Flask, fx: data.Fixtures, args: argparse.Namespace, level
     )
     result = ScaleResult(pinning)
     hot = _fresh_hot_auction(app, fx)
-    with Redis() as redis:
+    with PrivateRedis() as redis:
         a, b = Server(url, core_a), Server(url, core_b)
         for server in (a, b):
             # The same settings for all three setups, so only nginx and the process count differ.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,10 +12,10 @@ import urllib.request
 from pathlib import Path
 
 from bench.data import BENCH_ENV, ROOT
+from devtools.processes import SCRUBBED_ENV, free_port, stop_process
 
 #: The bench-only ceiling route that bench/serve_app.py adds to the app.
 TRIVIAL_PATH = "/__bench/trivial"
-SCRUBBED_ENV = ("SOCKETIO_MESSAGE_QUEUE", "APP_ENV", "FLASK_DEBUG", "SESSION_COOKIE_SECURE", "FLASK_APP")
 
 
 def cores() -> tuple[str | None, str | None]:
@@ -30,23 +28,6 @@ def cores() -> tuple[str | None, str | None]:
 
 def pinned(command: list[str], core: str | None) -> list[str]:
     return ["taskset", "-c", core, *command] if core is not None else command
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop_process(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
-    """Send `sig` and wait; kill what does not exit within 10 s."""
-    if process is not None and process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def uses_gunicorn() -> bool:

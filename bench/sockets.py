@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import contextlib
 import http.client
 import json
 import os
@@ -41,9 +40,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from bench import load, scale
+from bench import load
 from bench.data import ROOT
 from bench.server import TRIVIAL_PATH, Server, pinned
+from devtools.processes import REDIS_SERVER, PrivateRedis, worker_pid
 
 if TYPE_CHECKING:
     from bench.data import Fixtures
@@ -300,18 +300,6 @@ class Watchers:
 
 
 # --------------------------------------------------------------------------- /proc readings
-
-
-def worker_pid(master: int, timeout: float = 10.0) -> int:
-    """The gunicorn worker (the master's only child): the process that serves and emits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-            if children:
-                return int(children[0])
-        time.sleep(0.1)
-    raise RuntimeError(f"no worker process under gunicorn master {master}")
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -630,10 +618,10 @@ def run(
                 lambda c=count, a=pair: result.fanout.append(fanout([server], fx, a, c, bids, load_core)),
             )
     result.tracebacks += server.stderr_text().count("Traceback")
-    if scale.REDIS_SERVER is None:
+    if REDIS_SERVER is None:
         result.notes.append("Two processes through Redis not measured: redis-server is not installed.")
         return result
-    with scale.Redis() as redis:
+    with PrivateRedis() as redis:
         pair = [Server(database_url, server_core), Server(database_url, server_core)]
         for server in pair:
             server.env["SOCKETIO_MESSAGE_QUEUE"] = redis.url

@@ -1,5 +1,7 @@
 """Fixtures: a fresh app and emptied database per test (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), small factories for users, auctions and bids, and login helpers."""
+TEST_DATABASE_URL is set), small factories for users, auctions and bids, and login helpers.
+
+Fixtures only: the plain helpers test modules import are in tests/helpers.py."""
 
 from __future__ import annotations
 
@@ -13,17 +15,18 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from helpers import PASSWORD, category_id  # noqa: E402
+from socket_client import Watcher  # noqa: E402
+
 from app import create_app  # noqa: E402
 from bidbazaar.config import TestConfig  # noqa: E402
 from bidbazaar.extensions import db  # noqa: E402
-from bidbazaar.models import Auction, Bid, Category, User, utcnow  # noqa: E402
-
-PASSWORD = "password123"
+from bidbazaar.models import Auction, Bid, User, utcnow  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -162,25 +165,6 @@ def admin(make_user: Callable[..., User]) -> User:
     return make_user("root", admin=True)
 
 
-def category_id(name: str = "Plumbing") -> int:
-    return db.session.scalar(select(Category.id).where(Category.name == name))
-
-
-def auction_payload(**overrides: Any) -> dict[str, Any]:
-    """A valid POST /api/auctions body (JSON-ready)."""
-    body = {
-        "title": "Weekly cleaning, 3BHK",
-        "description": "Weekly cleaning for a 3-bedroom flat in Andheri West, own supplies.",
-        "category_id": category_id("Cleaning"),
-        "location": "Mumbai, Maharashtra",
-        "budget_min": 1000,
-        "budget_max": 2000,
-        "deadline": (utcnow() + timedelta(days=2)).isoformat(),
-    }
-    body.update(overrides)
-    return body
-
-
 @pytest.fixture
 def make_auction(app: Any, customer: User) -> Callable[..., Auction]:
     from bidbazaar import services
@@ -247,15 +231,19 @@ def session_login(client: Any) -> Callable[[User], dict[str, str]]:
     return _login
 
 
-def count(model: Any, *where: Any) -> int:
-    """Rows in the database now, read in a fresh transaction."""
-    db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+# --------------------------------------------------------------------------- live clients
 
 
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    body = response.get_json()
-    assert response.status_code == status, body
-    assert body is not None and body["code"] == code, body
-    assert set(body) >= {"error", "code", "details"}
-    return body
+@pytest.fixture
+def watchers() -> Iterator[Callable[..., Watcher]]:
+    """Connect recording Socket.IO clients to a live server; all closed after the test."""
+    opened: list[Watcher] = []
+
+    def connect(url: str, token: str | None = None, transports: list[str] | None = None, **kwargs: Any) -> Watcher:
+        watcher = Watcher(url, token, transports, **kwargs)
+        opened.append(watcher)
+        return watcher
+
+    yield connect
+    for watcher in opened:
+        watcher.close()

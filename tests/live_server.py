@@ -6,13 +6,12 @@
 
 Each server gets a free loopback port, its own stdout/stderr files and a cheap password
 hash; `stop()` terminates it (then kills it) so no process outlives the test.
+GunicornServer runs the production command the same way.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from types import TracebackType
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from devtools.processes import ROOT, SCRUBBED_ENV, free_port, stop_process, worker_pid
 
 #: Settings every test server gets unless the caller overrides them.
 DEFAULT_ENV = {
@@ -35,25 +34,6 @@ DEFAULT_ENV = {
     # limits themselves set it back to true.
     "RATELIMIT_ENABLED": "false",
 }
-#: Settings from the developer's shell that must not leak into a test server.
-SCRUBBED_ENV = ("SOCKETIO_MESSAGE_QUEUE", "APP_ENV", "FLASK_DEBUG", "SESSION_COOKIE_SECURE", "FLASK_APP")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
-    """Send `sig` and wait; kill what does not exit within 5 s."""
-    if process is not None and process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 class LiveServer:
@@ -128,3 +108,16 @@ class LiveServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class GunicornServer(LiveServer):
+    """The production command, `gunicorn -c gunicorn.conf.py wsgi:app`, on a free port."""
+
+    def command(self) -> list[str]:
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        return [gunicorn, "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}", "wsgi:app"]
+
+    def worker_pid(self) -> int:
+        """The one worker of this gunicorn master (the process that serves)."""
+        assert self.process is not None
+        return worker_pid(self.process.pid)

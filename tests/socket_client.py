@@ -10,8 +10,8 @@ from typing import Any
 
 import requests
 import socketio as socketio_client
+from helpers import NS
 
-NS = "/auctions"
 TIMEOUT = 20.0
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import assert_error, auction_payload, category_id, count
+from helpers import assert_error, auction_payload, category_id, count
 from sqlalchemy import event, select
 
 from bidbazaar.extensions import db

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, assert_error, count
+from helpers import PASSWORD, assert_error, bearer_of, count, csrf, login, session_secret
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -15,22 +15,6 @@ from bidbazaar.extensions import db
 from bidbazaar.models import AuthToken, User, utcnow
 
 NEW_PASSWORD = "a-much-better-passphrase"
-
-
-def login(app: Any, user: User, password: str = PASSWORD) -> tuple[Any, dict[str, Any]]:
-    """A fresh test client logged in with a cookie session, and the login response body."""
-    client = app.test_client()
-    response = client.post("/api/auth/login", json={"username": user.username, "password": password})
-    assert response.status_code == 200, response.get_json()
-    return client, response.get_json()
-
-
-def csrf(body: dict[str, Any]) -> dict[str, str]:
-    return {"X-CSRFToken": body["csrf_token"]}
-
-
-def bearer_of(body: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {body['access_token']}"}
 
 
 def stored_hash(user_id: int) -> str:
@@ -453,10 +437,3 @@ def test_the_session_cookie_carries_a_secret_whose_hash_alone_is_stored(app, cus
     digest = hashlib.sha256(secret.encode()).hexdigest()
     assert count(AuthToken, AuthToken.token_hash == digest, AuthToken.kind == AuthToken.SESSION) == 1
     assert count(AuthToken, AuthToken.token_hash == secret) == 0
-
-
-def session_secret(app: Any, client: Any) -> str:
-    """Flask-Login's user id inside the signed session cookie."""
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
-    return data["_user_id"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import assert_error, count
+from helpers import assert_error, count
 from sqlalchemy import select
 
 from bidbazaar import realtime, services
@@ -751,7 +751,7 @@ def test_two_racing_posts_with_one_key_create_one_bid(app, auction, provider, be
 
 
 def test_two_racing_auction_posts_with_one_key_create_one_auction(app, customer, bearer):
-    from conftest import auction_payload
+    from helpers import auction_payload
 
     headers = {**bearer(customer), "Idempotency-Key": "double-tap"}
     body = auction_payload()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, category_id
+from helpers import PASSWORD, category_id
 from live_server import LiveServer
 
 from bidbazaar.forms import PAGE_TIMEZONE

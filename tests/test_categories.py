@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import assert_error, category_id, count
+from helpers import assert_error, category_id, count
 from sqlalchemy import select
 
 from bidbazaar.extensions import db

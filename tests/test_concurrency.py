@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import PASSWORD, auction_payload
-from live_server import ROOT, LiveServer
+from helpers import PASSWORD, ROOT, auction_payload
+from live_server import LiveServer
 from sqlalchemy import func, make_url, select, text, update
 
 from bidbazaar.extensions import db

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, category_id, count
+from helpers import PASSWORD, category_id, count
 from jsonschema import Draft202012Validator
 
 from bidbazaar import openapi

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, assert_error, count
+from helpers import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
 from bidbazaar import accounts, services

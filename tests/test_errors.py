@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_error, auction_payload, count
+from helpers import assert_error, auction_payload, count
 from sqlalchemy.exc import OperationalError
 
 from bidbazaar.extensions import db

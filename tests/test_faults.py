@@ -25,13 +25,9 @@ from typing import Any
 
 import pytest
 import requests
-import test_scale_out
-from live_server import free_port
-from sqlalchemy import create_engine, select, text
-from test_scale_out import (
+from cluster import (
     TIMEOUT,
     Cluster,
-    GunicornServer,
     assert_bid_ledger,
     bearer,
     open_auction,
@@ -39,13 +35,13 @@ from test_scale_out import (
     require_tools,
     sign_up,
     start_cluster,
-    wait_until,
 )
+from live_server import GunicornServer
+from sqlalchemy import create_engine, select, text
 
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, Bid
-
-watchers = test_scale_out.watchers  # the fixture, shared
+from devtools.processes import free_port, wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 

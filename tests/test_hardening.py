@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, ROOT, assert_error, auction_payload, count
-from test_auth import bearer_of, csrf
+from helpers import PASSWORD, ROOT, assert_error, auction_payload, bearer_of, count, csrf
 
 from app import create_app
 from bidbazaar import logs

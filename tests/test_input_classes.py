@@ -9,9 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import PASSWORD, assert_error, auction_payload, count
-from test_pages import log_in
-from test_socket_events import NS, ack
+from helpers import NS, PASSWORD, ack, assert_error, auction_payload, count, log_in
 
 from bidbazaar.extensions import socketio
 from bidbazaar.json_format import dumps_json

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, assert_error, count
+from helpers import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
 from bidbazaar import accounts, services

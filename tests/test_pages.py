@@ -10,33 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, category_id, count
+from helpers import PASSWORD, category_id, count, csrf_token, html, log_in
 from sqlalchemy import select
 
 from bidbazaar.extensions import db
 from bidbazaar.forms import PAGE_TIMEZONE
 from bidbazaar.models import Auction, AuthToken, Bid, Category, Notification, User, utcnow
-
-CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
-
-
-def html(response: Any) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf_token(client: Any, path: str = "/") -> str:
-    match = CSRF.search(html(client.get(path)))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def log_in(client: Any, user: User) -> str:
-    """Log in through the form; returns the new session's CSRF token."""
-    response = client.post(
-        "/login", data={"csrf_token": csrf_token(client, "/login"), "username": user.username, "password": PASSWORD}
-    )
-    assert response.status_code == 302, html(response)
-    return csrf_token(client, "/")
 
 
 def post(client: Any, path: str, token: str, **data: Any) -> Any:

@@ -22,11 +22,9 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import PASSWORD, auction_payload
+from helpers import NS, PASSWORD, ack, auction_payload, log_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_pages import log_in
-from test_socket_events import NS, ack
 
 from bidbazaar.extensions import db, socketio
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, assert_error, count
 from flask_socketio.test_client import SocketIOTestClient as SocketIOClient
+from helpers import PASSWORD, assert_error, count
 
 from app import create_app
 from bidbazaar.config import Config, TestConfig

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from live_server import ROOT, LiveServer
+from helpers import ROOT
+from live_server import LiveServer
 
 README = ROOT / "README.md"
 BASE_LINE = "BASE=http://localhost:5050"

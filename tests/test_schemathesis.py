@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import PASSWORD
+from helpers import PASSWORD
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

@@ -1,4 +1,4 @@
-from conftest import assert_error, auction_payload, count
+from helpers import assert_error, auction_payload, count
 
 from bidbazaar.models import Bid
 

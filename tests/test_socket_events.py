@@ -6,15 +6,13 @@ import random
 from decimal import Decimal
 
 import pytest
-from conftest import PASSWORD, count
+from helpers import NS, PASSWORD, ack, count
 from sqlalchemy import update
 
 from bidbazaar import accounts
 from bidbazaar.config import Config
 from bidbazaar.extensions import db, socketio
 from bidbazaar.models import AuthToken, Bid, utcnow
-
-NS = "/auctions"
 
 
 @pytest.fixture
@@ -40,11 +38,6 @@ def token_for(app):
         return response.get_json()["access_token"]
 
     return _token
-
-
-def ack(sock, event, data):
-    with sock.app.app_context():  # each event gets its own context, as in the server
-        return sock.emit(event, data, namespace=NS, callback=True)
 
 
 def received(sock, name):

@@ -9,10 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PASSWORD, assert_error, auction_payload, count
+from helpers import PASSWORD, assert_error, auction_payload, bearer_of, count, csrf, login
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_auth import bearer_of, csrf, login
 
 from bidbazaar.models import Auction, AuthToken, User
 

@@ -1,0 +1,161 @@
+"""Helpers the test modules share (fixtures live in conftest.py): the factories' payloads,
+database reads, error-shape checks, logging in through the API and the forms, and the
+Socket.IO test client's acknowledged emit.
+
+Test modules import from here, never from conftest or from each other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bidbazaar.extensions import db
+from bidbazaar.models import Category, User, utcnow
+from devtools.processes import ROOT as ROOT  # re-exported: the repository root
+
+#: Every user the factories make has this password.
+PASSWORD = "password123"
+#: The Socket.IO namespace of the auctions.
+NS = "/auctions"
+CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+
+
+# --------------------------------------------------------------------------- data
+
+
+def category_id(name: str = "Plumbing") -> int:
+    """The id of the seeded category called `name`."""
+    return db.session.scalar(select(Category.id).where(Category.name == name))
+
+
+def auction_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/auctions body (JSON-ready)."""
+    body = {
+        "title": "Weekly cleaning, 3BHK",
+        "description": "Weekly cleaning for a 3-bedroom flat in Andheri West, own supplies.",
+        "category_id": category_id("Cleaning"),
+        "location": "Mumbai, Maharashtra",
+        "budget_min": 1000,
+        "budget_max": 2000,
+        "deadline": (utcnow() + timedelta(days=2)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+def count(model: Any, *where: Any) -> int:
+    """Rows in the database now, read in a fresh transaction."""
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def db_state() -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table, read in a fresh transaction: equal means nothing changed."""
+    db.session.commit()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table)).all()
+        state[table.name] = sorted(tuple(repr(value) for value in row) for row in rows)
+    return state
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert the one error shape with this status and code; returns the body."""
+    body = response.get_json()
+    assert response.status_code == status, body
+    assert body is not None and body["code"] == code, body
+    assert set(body) >= {"error", "code", "details"}
+    return body
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def sample_args(world: dict[str, Any], customer: User) -> dict[str, Any]:
+    """Real ids from the security `world` for each URL argument of the routes."""
+    return {
+        "auction_id": world["auction"].id,
+        "bid_id": world["bid"].id,
+        "user_id": customer.id,
+        "category_id": world["category"].id,
+        "filename": "does-not-exist.css",
+    }
+
+
+def routes(app: Any, methods: set[str], prefix: str = "") -> Iterator[tuple[Any, str]]:
+    """Every (rule, method) of the app under `prefix` for these methods."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(prefix):
+            for method in sorted(rule.methods & methods):
+                yield rule, method
+
+
+def url_for_rule(rule: Any, args: dict[str, Any]) -> str:
+    """The rule's path with a real id for each known argument (1 for any other)."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(args.get(m.group(1), 1)), rule.rule)
+
+
+# --------------------------------------------------------------------------- the API's credentials
+
+
+def login(app: Any, user: User, password: str = PASSWORD) -> tuple[Any, dict[str, Any]]:
+    """A fresh test client logged in with a cookie session, and the login response body."""
+    client = app.test_client()
+    response = client.post("/api/auth/login", json={"username": user.username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return client, response.get_json()
+
+
+def csrf(body: dict[str, Any]) -> dict[str, str]:
+    """The CSRF header for cookie writes, from a login response body."""
+    return {"X-CSRFToken": body["csrf_token"]}
+
+
+def bearer_of(body: dict[str, Any]) -> dict[str, str]:
+    """The bearer header from a login response body."""
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def session_secret(app: Any, client: Any) -> str:
+    """Flask-Login's user id inside the signed session cookie."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    return data["_user_id"]
+
+
+# --------------------------------------------------------------------------- the pages' forms
+
+
+def html(response: Any) -> str:
+    """The page's text."""
+    return response.get_data(as_text=True)
+
+
+def csrf_token(client: Any, path: str = "/") -> str:
+    """The CSRF token in the form on the page at `path`."""
+    match = CSRF.search(html(client.get(path)))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client: Any, user: User) -> str:
+    """Log in through the form; returns the new session's CSRF token."""
+    response = client.post(
+        "/login", data={"csrf_token": csrf_token(client, "/login"), "username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302, html(response)
+    return csrf_token(client, "/")
+
+
+# --------------------------------------------------------------------------- Socket.IO test client
+
+
+def ack(sock: Any, event: str, data: Any) -> Any:
+    """Emit `event` on the test socket and return the handler's acknowledgement."""
+    with sock.app.app_context():  # each event gets its own context, as in the server
+        return sock.emit(event, data, namespace=NS, callback=True)
