@@ -75,7 +75,7 @@ def close_expired() -> None:
 @click.command("settle-deactivated")
 def settle_deactivated() -> None:
     """Withdraw the bids and cancel the auctions of accounts deactivated before that was automatic."""
-    from bidbazaar.deactivation import settle_deactivated_accounts
+    from bidbazaar.services.deactivation import settle_deactivated_accounts
 
     taken = settle_deactivated_accounts()
     click.echo(f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}.")
