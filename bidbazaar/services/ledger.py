@@ -19,14 +19,13 @@ from bidbazaar.database import AfterCommit
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.json_format import to_jsonable
-from bidbazaar.models import Auction, AuctionEvent, IdempotencyRecord, User, utcnow
+from bidbazaar.models import Auction, AuctionEvent, IdempotencyRecord, User, bid_view, utcnow
 
 Result = TypeVar("Result")
 
 #: What response_status holds for a receipt: every keyed write creates something. The
 #: column predates receipts (it held the REST status); each door renders its own answer.
 CREATED = 201
-PUBLIC_BID_KEYS = ("id", "auction_id", "amount", "status", "created_at", "bidder", "is_mine")
 
 # --------------------------------------------------------------------------- event log
 
@@ -73,17 +72,34 @@ def broadcast(after_commit: AfterCommit, event_name: str, payload: dict[str, Any
     after_commit.append(send)
 
 
+class _LoggedBid:
+    """A bid as the log stored it (models.bid_full_view, as JSON), read like a Bid so that
+    models.bid_view, the one bid privacy rule, decides what a viewer sees of it."""
+
+    __slots__ = ("_logged",)
+
+    def __init__(self, logged: dict[str, Any]) -> None:
+        self._logged = logged
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._logged[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def bidder_number(self) -> str:
+        # The log keeps the rendered pseudonym; bid_public_view renders it again from this.
+        return self._logged["bidder"].removeprefix("Bidder ")
+
+
 def redact_event(event: AuctionEvent, viewer: User | None, auction: Auction) -> dict[str, Any]:
     """An event as this viewer may see it: other providers' identities stay hidden."""
     payload = dict(event.payload)
     for key in ("bid", "winning_bid"):
-        bid = payload.get(key)
-        if isinstance(bid, dict):
-            mine = viewer is not None and bid.get("user_id") == viewer.id
-            if mine or auction.can_manage(viewer):
-                payload[key] = {**bid, "is_mine": mine}
-            else:
-                payload[key] = {k: bid[k] for k in PUBLIC_BID_KEYS if k in bid} | {"is_mine": False}
+        logged = payload.get(key)
+        if isinstance(logged, dict):
+            payload[key] = bid_view(_LoggedBid(logged), viewer, auction)
     return {
         "auction_id": event.auction_id,
         "seq": event.seq,
