@@ -9,6 +9,7 @@ from bidbazaar.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)

@@ -62,6 +62,7 @@ class ListingTotals:
         self._totals: dict[Hashable, tuple[float, int]] = {}
 
     def get(self, key: Hashable, ttl: float, count: Callable[[], int]) -> int:
+        """The total for this filter key: cached for `ttl` seconds, else `count()` afresh."""
         if ttl <= 0:
             return count()
         now = self.clock()

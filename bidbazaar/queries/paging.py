@@ -23,6 +23,7 @@ class Page:
 
     @property
     def pagination(self) -> dict[str, int]:
+        """The API's "pagination" object."""
         pages = (self.total + self.per_page - 1) // self.per_page if self.total else 0
         return {"page": self.page, "per_page": self.per_page, "total": self.total, "pages": pages}
 

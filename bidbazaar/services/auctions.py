@@ -52,13 +52,16 @@ class PostedAuction:
 
     @property
     def auction_id(self) -> int:
+        """The posted auction's id."""
         return self.auction["id"]
 
     def receipt(self) -> dict[str, Any]:
+        """What the idempotency record keeps of it (the same keys as the first REST body)."""
         return {"auction": self.auction}
 
     @classmethod
     def revive(cls, receipt: dict[str, Any]) -> PostedAuction:
+        """The result again, from a stored receipt, marked as a replay."""
         return cls(receipt["auction"], replayed=True)
 
 

@@ -42,13 +42,16 @@ class PlacedBid:
 
     @property
     def bid_id(self) -> int:
+        """The placed bid's id."""
         return self.bid["id"]
 
     def receipt(self) -> dict[str, Any]:
+        """What the idempotency record keeps of it (the same keys as the first REST body)."""
         return {"bid": self.bid, "auction": self.auction}
 
     @classmethod
     def revive(cls, receipt: dict[str, Any]) -> PlacedBid:
+        """The result again, from a stored receipt, marked as a replay."""
         return cls(receipt["bid"], receipt["auction"], replayed=True)
 
 
