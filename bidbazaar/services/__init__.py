@@ -21,7 +21,6 @@ from bidbazaar.services.auctions import (
     close_expired_auctions,
     close_if_expired,
     create_auction,
-    lowest_active_bid,
     update_auction,
 )
 from bidbazaar.services.bids import PlacedBid, place_bid, withdraw_bid
@@ -40,7 +39,6 @@ __all__ = [
     "close_if_expired",
     "create_auction",
     "delete_category",
-    "lowest_active_bid",
     "mark_notifications_read",
     "place_bid",
     "redact_event",
