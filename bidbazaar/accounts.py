@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bidbazaar import deactivation
 from bidbazaar.database import write_transaction
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, log
 from bidbazaar.models import AuthToken, User, utcnow
+from bidbazaar.services import deactivation
 
 _signals = Namespace()
 #: Sent with user_id and token_ids (None meaning every credential of the user) after the

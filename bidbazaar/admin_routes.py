@@ -11,12 +11,13 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from bidbazaar import accounts, deactivation, queries, services
+from bidbazaar import accounts, queries, services
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
 from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
 from bidbazaar.models import Category, User
 from bidbazaar.routes import apply_errors, category_choices, category_options, field_values, run_action, safe_next
+from bidbazaar.services import deactivation
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -68,10 +68,6 @@ def paging(default_per_page: int = 20) -> tuple[int, int, dict[str, Any]]:
     return query["page"] or 1, queries.page_size(query["per_page"], default_per_page), query
 
 
-def outcome_response(outcome: services.Outcome) -> Any:
-    return jsonify(outcome.body), outcome.status
-
-
 # --------------------------------------------------------------------------- auth
 
 
@@ -159,7 +155,8 @@ def list_auctions() -> Any:
 @login_required
 def create_auction() -> Any:
     data = parse_json_form(AuctionForm)
-    return outcome_response(services.create_auction(current_user, data, idempotency_key()))
+    posted = services.create_auction(current_user, data, idempotency_key())
+    return jsonify({"message": "Auction created", "auction": posted.auction}), 201
 
 
 @api.get("/auctions/<int:auction_id>")
@@ -209,7 +206,8 @@ def list_bids(auction_id: int) -> Any:
 @rate_limits.limit_bids
 def place_bid(auction_id: int) -> Any:
     data = parse_json_form(BidForm)
-    return outcome_response(services.place_bid(current_user, auction_id, data, idempotency_key()))
+    placed = services.place_bid(current_user, auction_id, data, idempotency_key())
+    return jsonify({"message": "Bid placed successfully", "bid": placed.bid, "auction": placed.auction}), 201
 
 
 @api.delete("/auctions/<int:auction_id>/bids/<int:bid_id>")

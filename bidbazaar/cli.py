@@ -9,6 +9,7 @@ from bidbazaar.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
@@ -75,7 +76,7 @@ def close_expired() -> None:
 @click.command("settle-deactivated")
 def settle_deactivated() -> None:
     """Withdraw the bids and cancel the auctions of accounts deactivated before that was automatic."""
-    from bidbazaar.deactivation import settle_deactivated_accounts
+    from bidbazaar.services.deactivation import settle_deactivated_accounts
 
     taken = settle_deactivated_accounts()
     click.echo(f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}.")

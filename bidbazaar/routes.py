@@ -247,12 +247,12 @@ def new_auction() -> Any:
     form.category_id.choices = category_choices("Choose a category")
     if form.validate_on_submit():
         try:
-            outcome = services.create_auction(current_user, field_values(form, services.AUCTION_FIELDS))
+            posted = services.create_auction(current_user, field_values(form, services.AUCTION_FIELDS))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
             flash("Your job is posted: providers can bid now.", "success")
-            return redirect(url_for("pages.auction", auction_id=outcome.body["auction"]["id"]))
+            return redirect(url_for("pages.auction", auction_id=posted.auction_id))
     return render_template("auction_new.html", form=form), 400 if form.errors else 200
 
 

@@ -199,8 +199,8 @@ class AuctionNamespace(Namespace):
         if bidder is None:
             raise DomainError("AUTH_REQUIRED", "Log in to bid")
         rate_limits.hit_bid_limit(bidder.id)  # the same per-user counter as REST bids
-        outcome = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
-        return {"bid": outcome.body["bid"], "auction": outcome.body["auction"], "replayed": outcome.replayed}
+        placed = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
+        return {"bid": placed.bid, "auction": placed.auction, "replayed": placed.replayed}
 
     @acknowledged
     def on_sync_time(self, data: Any = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from bidbazaar.extensions import db, log, socketio
 
 
 def sweep_forever(app: Flask) -> None:
+    """Close due auctions every CLOSE_SWEEP_SECONDS; a failed round is logged, not fatal."""
     from bidbazaar.services import close_expired_auctions
 
     interval = app.config["CLOSE_SWEEP_SECONDS"]
@@ -27,5 +28,6 @@ def sweep_forever(app: Flask) -> None:
 
 
 def start_sweeper(app: Flask) -> None:
+    """Start the sweeper as a background task, unless CLOSE_SWEEP_SECONDS is 0."""
     if app.config["CLOSE_SWEEP_SECONDS"] > 0:
         socketio.start_background_task(sweep_forever, app)

@@ -181,8 +181,8 @@ def make_auction(app: Any, customer: User) -> Callable[..., Auction]:
             "requirements": None,
         }
         data.update(fields)
-        outcome = services.create_auction(creator or customer, data)
-        return db.session.get(Auction, outcome.body["auction"]["id"])
+        posted = services.create_auction(creator or customer, data)
+        return db.session.get(Auction, posted.auction_id)
 
     return _make
 
@@ -198,8 +198,8 @@ def make_bid(app: Any) -> Callable[..., Bid]:
 
     def _make(bidder: User, auction: Auction, amount: str | int, **fields: Any) -> Bid:
         data = {"amount": Decimal(str(amount)), "description": "Will do it well.", **fields}
-        outcome = services.place_bid(bidder, auction.id, data)
-        return db.session.get(Bid, outcome.body["bid"]["id"])
+        placed = services.place_bid(bidder, auction.id, data)
+        return db.session.get(Bid, placed.bid_id)
 
     return _make
 

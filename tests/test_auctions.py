@@ -981,9 +981,9 @@ def test_seed_demo_puts_auctions_only_in_leaf_categories(runner):
 
 def test_a_constraint_the_checks_did_not_foresee_is_a_409_not_a_500(client, customer, bearer, monkeypatch):
     """E.g. the category deleted between the check and the insert: the foreign key refuses."""
-    from bidbazaar import services
+    from bidbazaar.services import auctions
 
-    monkeypatch.setattr(services, "_validate_auction_fields", lambda *args, **kwargs: None)
+    monkeypatch.setattr(auctions, "_validate_auction_fields", lambda *args, **kwargs: None)
 
     response = client.post("/api/auctions", json=auction_payload(category_id=424242), headers=bearer(customer))
 

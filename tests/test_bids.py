@@ -85,6 +85,19 @@ def test_a_provider_bids_below_the_budget(client, auction, provider, bearer):
     assert count(Bid) == 1
 
 
+def test_an_emptied_optional_text_of_an_api_bid_is_stored_as_none(client, auction, provider, bearer):
+    """REST and Socket.IO bodies reach place_bid with "" for an emptied optional text (the
+    pages' field_values turns it into None for forms): whichever layer does it, it is None."""
+    response = client.post(
+        bid_url(auction), json=offer(1500, estimated_duration="", notes="  "), headers=bearer(provider)
+    )
+
+    assert response.status_code == 201, response.get_json()
+    shown = response.get_json()["bid"]
+    assert (shown["estimated_duration"], shown["notes"]) == (None, None)
+    assert count(Bid, Bid.estimated_duration.is_(None), Bid.notes.is_(None)) == 1
+
+
 def test_a_bid_needs_a_login(client, auction):
     before = db_state(auction.id)
     csrf = client.get("/api/auth/csrf").get_json()["csrf_token"]

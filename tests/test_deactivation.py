@@ -139,7 +139,7 @@ def test_the_customer_is_notified_when_a_deactivated_providers_bid_is_withdrawn(
 
 def test_deactivating_a_provider_leaves_its_bids_on_closed_auctions_alone(app, make_auction, customer, provider):
     won = make_auction()
-    bid = services.place_bid(provider, won.id, {"amount": Decimal(1500), "description": "x"}).body["bid"]
+    bid = services.place_bid(provider, won.id, {"amount": Decimal(1500), "description": "x"}).bid
     services.award_auction(customer, won.id, bid["id"])
 
     deactivate(app, provider)

@@ -241,15 +241,15 @@ def registered_handlers() -> set[str]:
 
 
 def published_events() -> set[str]:
-    """Event names passed as literals to realtime.publish / _broadcast / emit in the app's modules."""
+    """Event names passed as literals to realtime.publish / ledger.broadcast / emit in the app's modules."""
     names = set()
     for module in (ROOT / "bidbazaar").rglob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
             if not isinstance(node, ast.Call):
                 continue
             func = ast.unparse(node.func)
-            position = {"_broadcast": 1}.get(func.rsplit(".", 1)[-1], 0)
-            if func.rsplit(".", 1)[-1] not in ("publish", "_broadcast", "emit"):
+            position = {"broadcast": 1}.get(func.rsplit(".", 1)[-1], 0)
+            if func.rsplit(".", 1)[-1] not in ("publish", "broadcast", "emit"):
                 continue
             if len(node.args) > position and isinstance(node.args[position], ast.Constant):
                 names.add(node.args[position].value)
@@ -273,7 +273,7 @@ def test_every_socket_handler_is_documented_and_every_documented_client_event_is
 def test_every_published_event_is_documented_and_every_documented_server_event_is_published():
     _, server_events = documented_events()
     published = published_events()
-    assert published, "no realtime.publish/_broadcast calls found"
+    assert published, "no realtime.publish/broadcast calls found"
     assert not published - server_events, f"events missing from docs/realtime.md: {published - server_events}"
     assert not server_events - published, f"documented events nobody emits: {server_events - published}"
 

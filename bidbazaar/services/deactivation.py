@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bidbazaar import services
 from bidbazaar.database import AfterCommit, write_transaction
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, User, utcnow
+from bidbazaar.services.auctions import cancel_locked_auction
+from bidbazaar.services.bids import withdraw_locked_bid
+from bidbazaar.services.locks import lock_auctions
 
 PROVIDER_DEACTIVATED = "provider_deactivated"
 CUSTOMER_DEACTIVATED = "customer_deactivated"
@@ -51,9 +53,9 @@ def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
         )
     ).all()
     withdrawn = cancelled = 0
-    for auction in services.lock_auctions(list(involved)):
+    for auction in lock_auctions(list(involved)):
         if auction.created_by == user.id:
-            cancelled += services.cancel_locked_auction(auction, now, after_commit, CUSTOMER_DEACTIVATED)
+            cancelled += cancel_locked_auction(auction, now, after_commit, CUSTOMER_DEACTIVATED)
             continue
         bids = db.session.scalars(
             select(Bid)
@@ -62,7 +64,7 @@ def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
             .execution_options(populate_existing=True)
         ).all()
         for bid in bids:
-            if not services.withdraw_locked_bid(auction, bid, now, after_commit, PROVIDER_DEACTIVATED):
+            if not withdraw_locked_bid(auction, bid, now, after_commit, PROVIDER_DEACTIVATED):
                 break  # it closed at its deadline just now (without this provider's bids)
             withdrawn += 1
     return Stakes(active_bids=withdrawn, open_auctions=cancelled)

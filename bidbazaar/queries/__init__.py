@@ -1,0 +1,65 @@
+"""The read side: listings, detail views, counts. Each view runs a constant number of
+statements (bid_count and lowest_bid live on the auction row, kept by the bid rule).
+
+    listings   auctions filtered, sorted and paged, with cached totals; the user search
+    details    an auction with its bids and events, the category tree, a user's counts
+               and notifications
+    stats      the home page's platform numbers and the admin dashboard's charts
+    paging     Page, page_size and the plain paginate the others share
+
+Callers use `queries.X`; the names below are the read side's public API.
+"""
+
+from bidbazaar.queries.details import (
+    DETAIL_BIDS,
+    auction_bids,
+    auction_detail,
+    auction_events,
+    auction_or_404,
+    bid_history,
+    category_tree,
+    events_since,
+    notifications,
+    unread_count,
+    user_counts,
+)
+from bidbazaar.queries.listings import (
+    SORT_COLUMNS,
+    ListingTotals,
+    auction_listing,
+    category_with_descendants,
+    listing_totals,
+    search_auctions,
+    search_users,
+)
+from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
+from bidbazaar.queries.stats import admin_counts, auctions_by_status, bids_per_day, category_usage, platform_stats
+
+__all__ = [
+    "DETAIL_BIDS",
+    "MAX_PER_PAGE",
+    "SORT_COLUMNS",
+    "ListingTotals",
+    "Page",
+    "admin_counts",
+    "auction_bids",
+    "auction_detail",
+    "auction_events",
+    "auction_listing",
+    "auction_or_404",
+    "auctions_by_status",
+    "bid_history",
+    "bids_per_day",
+    "category_tree",
+    "category_usage",
+    "category_with_descendants",
+    "events_since",
+    "listing_totals",
+    "notifications",
+    "page_size",
+    "platform_stats",
+    "search_auctions",
+    "search_users",
+    "unread_count",
+    "user_counts",
+]

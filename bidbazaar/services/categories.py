@@ -1,0 +1,67 @@
+"""The category taxonomy: create, rename or move a category, and delete an unused one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, Category
+from bidbazaar.services.ledger import commit_or_conflict
+
+
+def save_category(data: dict[str, Any], category: Category | None = None) -> Category:
+    """Create a category, or rename/move one (never under itself or its own subtree)."""
+    parent_id = data.get("parent_id", category.parent_id if category else None)
+    if parent_id is not None:
+        if db.session.get(Category, parent_id) is None:
+            raise DomainError("VALIDATION_ERROR", "Validation failed", {"parent_id": "Unknown category."})
+        if category is not None and _is_in_subtree(parent_id, category.id):
+            raise DomainError(
+                "VALIDATION_ERROR", "Validation failed", {"parent_id": "A category cannot move under itself."}
+            )
+    name = data.get("name", category.name if category else None)
+    if name is not None and ("name" in data or "parent_id" in data):
+        _ensure_unique_sibling(name, parent_id, category)
+    category = category or Category()
+    for field in ("name", "description", "parent_id"):
+        if field in data:
+            setattr(category, field, data[field])
+    db.session.add(category)
+    commit_or_conflict()
+    return category
+
+
+def _ensure_unique_sibling(name: str, parent_id: int | None, category: Category | None) -> None:
+    """Two "Plumbing" under one parent would split its auctions between look-alikes."""
+    same_parent = Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
+    clash = select(Category.id).where(same_parent, func.lower(Category.name) == name.lower())
+    if category is not None and category.id is not None:
+        clash = clash.where(Category.id != category.id)
+    if db.session.scalar(clash.limit(1)) is not None:
+        raise DomainError("CONFLICT", "A category with this name already exists there", {"name": "Already used here."})
+
+
+def _is_in_subtree(candidate_id: int, root_id: int) -> bool:
+    current: int | None = candidate_id
+    while current is not None:
+        if current == root_id:
+            return True
+        current = db.session.scalar(select(Category.parent_id).where(Category.id == current))
+    return False
+
+
+def delete_category(category: Category) -> None:
+    """Refused with CONFLICT while auctions or subcategories still use it."""
+    in_use = db.session.scalar(select(Auction.id).where(Auction.category_id == category.id).limit(1))
+    has_children = db.session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1))
+    if in_use is not None or has_children is not None:
+        raise DomainError(
+            "CONFLICT",
+            "This category is still in use",
+            {"auctions": in_use is not None, "subcategories": has_children is not None},
+        )
+    db.session.delete(category)
+    commit_or_conflict()

@@ -1,0 +1,59 @@
+"""Notifications: what a write tells the people it concerns, and the reader marking them read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bidbazaar import realtime
+from bidbazaar.database import AfterCommit
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db
+from bidbazaar.json_format import to_jsonable
+from bidbazaar.models import Auction, Notification, User, utcnow
+
+
+def notify(
+    after_commit: AfterCommit,
+    user_id: int,
+    type_: str,
+    auction: Auction,
+    message: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Inside a write: store a notification for the user, pushed to its sockets after the commit."""
+    note = Notification(
+        user_id=user_id, type=type_, auction_id=auction.id, message=message, data=to_jsonable(data or {})
+    )
+    db.session.add(note)
+    payload: dict[str, Any] = {}
+    rooms: list[str] = []
+
+    def render() -> None:
+        # Once the transaction's last flush gave the note its id (a bid that notifies two
+        # people flushes once), and in the transaction: the user's still-valid sockets.
+        payload.update(note.to_dict())
+        rooms.extend(realtime.personal_rooms(user_id))
+
+    after_commit.before_commit.append(render)
+    after_commit.append(lambda: realtime.publish("notification", payload, rooms))
+
+
+def mark_notifications_read(user: User, ids: list[int] | None, everything: bool) -> int:
+    """Mark the user's own notifications read. An id that is not one of the user's is a
+    NOT_FOUND for the whole request (nothing is marked), as for any other user's resource."""
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if not everything:
+        if not ids:
+            raise DomainError("VALIDATION_ERROR", "Validation failed", {"ids": "Give ids or all=true."})
+        owned = set(
+            db.session.scalars(select(Notification.id).where(Notification.user_id == user.id, Notification.id.in_(ids)))
+        )
+        missing = sorted(set(ids) - owned)
+        if missing:
+            raise DomainError("NOT_FOUND", "Notification not found", {"ids": missing})
+        stmt = stmt.where(Notification.id.in_(ids))
+    result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
