@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bidbazaar import deactivation
 from bidbazaar.database import write_transaction
-from bidbazaar.errors import DomainError
+from bidbazaar.errors import DomainError, is_api_request
 from bidbazaar.extensions import db, log
 from bidbazaar.models import AuthToken, User, utcnow
 
@@ -318,7 +318,7 @@ def init_login_manager(app: Flask, manager: LoginManager) -> None:
     def unauthorized() -> Any:
         from flask import flash, redirect, url_for
 
-        if request.path.startswith("/api/"):
+        if is_api_request():
             raise DomainError("AUTH_REQUIRED", "Authentication required")
         flash("Please log in to continue.", "info")
         return redirect(url_for("pages.login", next=request.full_path))
