@@ -16,7 +16,6 @@ from typing import Any
 from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room, leave_room, rooms
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bidbazaar import accounts, queries, rate_limits, realtime, services
@@ -24,7 +23,7 @@ from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, log, socketio
 from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
 from bidbazaar.json_format import to_jsonable
-from bidbazaar.models import AuthToken, User, utcnow
+from bidbazaar.models import User, utcnow
 
 #: A client that was away longer than this many events reloads the snapshot instead.
 MAX_MISSED_EVENTS = 500
@@ -53,11 +52,7 @@ def _live_user(client: Client) -> User | None:
     """The socket's user if its session or token is still valid (logout ends it at once)."""
     if client.credential_id is None:
         return None
-    return db.session.scalar(
-        select(User)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.id == client.credential_id, *realtime.credential_is_valid())
-    )
+    return accounts.credential_user(client.credential_id)
 
 
 def _refusal(field: str, message: str) -> dict[str, Any]:
