@@ -19,9 +19,10 @@ from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_roo
 from sqlalchemy.exc import OperationalError
 
 from bidbazaar import accounts, queries, rate_limits, realtime, services
+from bidbazaar.doors import socket_refusal
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, log, socketio
-from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
+from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form, validation_error
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import User, utcnow
 
@@ -42,6 +43,9 @@ _clients_lock = threading.Lock()
 _rooms_lock = threading.Lock()
 #: Handler names Socket.IO itself calls; a client frame may never reach them.
 LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
+#: The answers to failures that are not a rule's refusal (the REST ones are in errors.py).
+RETRY_SHORTLY = DomainError("SERVICE_UNAVAILABLE", "Please retry shortly")
+INTERNAL_ERROR = DomainError("INTERNAL_ERROR", "Internal server error")
 
 
 def _current_client() -> Client:
@@ -56,7 +60,7 @@ def _live_user(client: Client) -> User | None:
 
 
 def _refusal(field: str, message: str) -> dict[str, Any]:
-    return DomainError("VALIDATION_ERROR", "Validation failed", {field: message}).to_dict()
+    return socket_refusal(validation_error({field: message}))
 
 
 def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -69,19 +73,19 @@ def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[s
     @wraps(handler)
     def wrapper(self: Any, *args: Any) -> dict[str, Any]:
         if len(args) > 1:
-            return {"ok": False, **_refusal("payload", f"Send one JSON object, not {len(args)} arguments.")}
+            return _refusal("payload", f"Send one JSON object, not {len(args)} arguments.")
         try:
             return to_jsonable({"ok": True, **handler(self, args[0] if args else None)})
         except DomainError as exc:
             db.session.rollback()
-            return to_jsonable({"ok": False, **exc.to_dict()})
+            return socket_refusal(exc)
         except OperationalError:
             db.session.rollback()
-            return {"ok": False, "code": "SERVICE_UNAVAILABLE", "error": "Please retry shortly", "details": {}}
+            return socket_refusal(RETRY_SHORTLY)
         except Exception:
             db.session.rollback()
             log.exception("socket handler %s failed", handler.__name__)
-            return {"ok": False, "code": "INTERNAL_ERROR", "error": "Internal server error", "details": {}}
+            return socket_refusal(INTERNAL_ERROR)
 
     wrapper.client_event = True  # type: ignore[attr-defined]
     return wrapper
@@ -108,7 +112,7 @@ def _join_auction_room(room: str) -> None:
 
 def _payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise DomainError("VALIDATION_ERROR", "Validation failed", {"payload": "Must be a JSON object."})
+        raise validation_error({"payload": "Must be a JSON object."})
     return dict(data)
 
 
@@ -123,11 +127,11 @@ class AuctionNamespace(Namespace):
         answered like any other name that is not a client event.
         """
         if not isinstance(event, str):
-            return {"ok": False, **_refusal("event", "The event name must be a string.")}
+            return _refusal("event", "The event name must be a string.")
         if event in LIFECYCLE_EVENTS and self._is_lifecycle_call(event, sid):
             return super().trigger_event(event, sid, *args)
         if not getattr(getattr(self, f"on_{event}", None), "client_event", False):
-            return {"ok": False, **_refusal("event", "Not an event of this namespace.")}
+            return _refusal("event", "Not an event of this namespace.")
         return super().trigger_event(event, sid, *args)
 
     def _is_lifecycle_call(self, event: str, sid: str) -> bool:
