@@ -3,7 +3,6 @@ function, and serialises the result. Errors are raised as DomainError (see error
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -12,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from bidbazaar import accounts, queries, rate_limits, realtime, services
-from bidbazaar.doors import admin_required, found_or_404, viewer
+from bidbazaar.doors import admin_required, found_or_404, idempotency_key, viewer
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import (
@@ -32,19 +31,6 @@ from bidbazaar.forms import (
 from bidbazaar.models import Category, User
 
 api = Blueprint("api", __name__)
-
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-
-
-def idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY.match(key):
-        raise DomainError(
-            "VALIDATION_ERROR", "Validation failed", {"Idempotency-Key": "1 to 255 printable characters."}
-        )
-    return key
 
 
 def paging(default_per_page: int = 20) -> tuple[int, int, dict[str, Any]]:

@@ -2,12 +2,13 @@
 
 A door turns a request into one rule call (services, accounts, queries) and renders the
 result its own way; what they share lives here: who is asking, load-or-404, the admin
-check, a refusal as a socket answer, a submitted
+check, the idempotency key of a keyed write, a refusal as a socket answer, a submitted
 form's values, and the pages' form handling (errors next to their fields, one-button
 actions, safe redirects).
 
-Kept elsewhere because a lower layer needs it too: "is this an /api request"
-(errors.is_api_request: the error handlers ask it).
+Kept elsewhere because a lower layer needs them too: "is this an /api request"
+(errors.is_api_request: the error handlers ask it) and the idempotency-key rule
+(forms.IDEMPOTENCY_KEY_PATTERN: the socket form validates client_bid_id with it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
@@ -25,6 +26,7 @@ from wtforms import SelectChoice
 from bidbazaar import queries
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
+from bidbazaar.forms import IDEMPOTENCY_KEY_MESSAGE, is_idempotency_key, validation_error
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import User
 
@@ -72,7 +74,17 @@ def admin_required(view: View) -> View:
     return checked  # type: ignore[return-value]
 
 
-# --------------------------------------------------------------------------- socket answers
+# --------------------------------------------------------------------------- keyed writes and socket answers
+
+
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key header, checked by the one idempotency-key rule (forms)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not is_idempotency_key(key):
+        raise validation_error({"Idempotency-Key": IDEMPOTENCY_KEY_MESSAGE})
+    return key
 
 
 def socket_refusal(error: DomainError) -> dict[str, Any]:
