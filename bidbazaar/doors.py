@@ -6,7 +6,8 @@ check, the idempotency key of a keyed write, a refusal as a socket answer, a sub
 form's values, and the pages' form handling (errors next to their fields, one-button
 actions, safe redirects).
 
-Kept elsewhere because a lower layer needs them too: "is this an /api request"
+Kept elsewhere because a lower layer needs them too: the bid rate limit every door charges
+(rate_limits.charge_bid, beside the limiter), "is this an /api request"
 (errors.is_api_request: the error handlers ask it) and the idempotency-key rule
 (forms.IDEMPOTENCY_KEY_PATTERN: the socket form validates client_bid_id with it).
 """

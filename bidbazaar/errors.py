@@ -91,12 +91,23 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def respond(error: DomainError, page_message: str | None = None) -> Response:
-    """The answer to a refused request: the JSON error under /api, else the HTML error page."""
+#: What an error page says instead of the API's message, where that reads oddly on a page.
+PAGE_MESSAGES = {"RATE_LIMITED": "Too many requests; retry later."}
+
+
+def respond(error: DomainError) -> Response:
+    """The answer to a refused request: the JSON error under /api, else the HTML error page.
+
+    A rate-limit refusal says when to come back (Retry-After), whichever limit refused it.
+    """
     if is_api_request():
-        return error_response(error.code, error.message, error.details)
-    page = render_template("error.html", message=page_message or error.message)
-    return current_app.make_response((page, error.status))
+        response = error_response(error.code, error.message, error.details)
+    else:
+        page = render_template("error.html", message=PAGE_MESSAGES.get(error.code, error.message))
+        response = current_app.make_response((page, error.status))
+    if error.code == "RATE_LIMITED":
+        response.headers["Retry-After"] = str(error.details["retry_after"])
+    return response
 
 
 def init_app(app: Flask) -> None:

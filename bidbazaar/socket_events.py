@@ -197,7 +197,7 @@ class AuctionNamespace(Namespace):
         bidder = _live_user(_current_client())
         if bidder is None:
             raise DomainError("AUTH_REQUIRED", "Log in to bid")
-        rate_limits.hit_bid_limit(bidder.id)  # the same per-user counter as REST bids
+        rate_limits.charge_bid(bidder.id)  # the same per-user counter as REST and form bids
         outcome = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
         return {"bid": outcome.body["bid"], "auction": outcome.body["auction"], "replayed": outcome.replayed}
 

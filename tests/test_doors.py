@@ -94,3 +94,55 @@ def test_the_openapi_document_publishes_the_same_rule(client: Any) -> None:
 
     assert len(headers) == 2  # POST /auctions and POST /auctions/{id}/bids
     assert {h["schema"]["pattern"] for h in headers} == {forms.IDEMPOTENCY_KEY_PATTERN}
+
+
+# --------------------------------------------------------------------------- one bid budget, three doors
+
+
+@pytest.fixture
+def limited(app: Any) -> Any:
+    """Limits on (the suite runs with them off), three bids a minute."""
+    app.config.update(RATELIMIT_ENABLED=True, BID_RATE_LIMIT="3 per minute")
+    return app
+
+
+def rest_bid(client: Any, auction: Any, headers: dict[str, str], amount: int) -> Any:
+    body = {"amount": amount, "description": "Can start tomorrow."}
+    return client.post(f"/api/auctions/{auction.id}/bids", json=body, headers=headers)
+
+
+def form_bid(client: Any, auction: Any, csrf: str, amount: int) -> Any:
+    body = {"amount": str(amount), "description": "Can start tomorrow.", "csrf_token": csrf}
+    return client.post(f"/auctions/{auction.id}/bids", data=body)
+
+
+def test_rest_form_and_socket_bids_spend_one_budget(
+    limited: Any, client: Any, auction: Any, provider: Any, bearer: Any, session_login: Any, bidder_socket: Any
+) -> None:
+    csrf = session_login(provider)["X-CSRFToken"]  # `client` now holds the provider's page session
+    api = limited.test_client()
+
+    assert rest_bid(api, auction, bearer(provider), 1900).status_code == 201
+    assert form_bid(client, auction, csrf, 1800).status_code == 400  # ALREADY_LOWEST, beside the field
+    assert socket_bid(bidder_socket, auction.id, amount=1700)["code"] == "ALREADY_LOWEST"
+
+    refused_page = form_bid(client, auction, csrf, 1600)
+    refused_socket = socket_bid(bidder_socket, auction.id, amount=1600)
+    refused_rest = rest_bid(api, auction, bearer(provider), 1600)
+
+    assert refused_page.status_code == 429 and int(refused_page.headers["Retry-After"]) >= 1
+    assert "Too many requests; retry later." in refused_page.get_data(as_text=True)
+    assert refused_socket["code"] == "RATE_LIMITED" and refused_socket["details"]["limit"] == "3 per 1 minute"
+    assert refused_rest.status_code == 429 and refused_rest.get_json()["details"]["limit"] == "3 per 1 minute"
+    assert bids() == 1
+
+
+def test_bids_do_not_spend_the_per_address_default_limit(
+    limited: Any, client: Any, auction: Any, provider: Any, bearer: Any
+) -> None:
+    limited.config["DEFAULT_RATE_LIMIT"] = "1 per minute"
+    headers = bearer(provider)
+
+    statuses = [rest_bid(client, auction, headers, 1900).status_code for _ in range(3)]
+
+    assert statuses == [201, 409, 409]
