@@ -119,7 +119,10 @@ class RevocationRelay(socketio_server.PubSubManager):
     """A message-queue manager that turns the control event into a local hook call.
 
     PubSubManager.emit hands each message to `_handle_emit` in this process and publishes
-    it; every other process's listener hands it to its own `_handle_emit`.
+    it; every other process's listener hands it to its own `_handle_emit`. That method is
+    private: python-socketio has no public server-to-server message (its issue #1436 asks
+    for one), so this class is the app's only dependency on it, and
+    tests/test_library_adapters.py fails if an upgrade renames or reroutes it.
     """
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
