@@ -3,12 +3,13 @@ and the socket's client_bid_id, form values from the form's own fields."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bidbazaar import forms
+from bidbazaar import doors, forms
 from bidbazaar.extensions import db, socketio
 from bidbazaar.models import Bid
 
@@ -146,3 +147,49 @@ def test_bids_do_not_spend_the_per_address_default_limit(
     statuses = [rest_bid(client, auction, headers, 1900).status_code for _ in range(3)]
 
     assert statuses == [201, 409, 409]
+
+
+# --------------------------------------------------------------------------- form values
+
+
+@pytest.mark.parametrize(
+    ("form_class", "fields"),
+    [
+        (forms.BidForm, ["amount", "description", "estimated_duration", "notes"]),
+        (forms.ProfileForm, ["email", "is_service_provider", "current_password", "new_password"]),
+        (forms.CategoryPageForm, ["name", "description", "parent_id"]),
+        (
+            forms.AuctionPageForm,
+            [
+                "title",
+                "description",
+                "category_id",
+                "location",
+                "budget_min",
+                "budget_max",
+                "deadline",
+                "requirements",
+            ],
+        ),
+    ],
+)
+def test_form_values_are_the_forms_own_fields_without_its_csrf_token(app: Any, form_class: Any, fields: Any) -> None:
+    with app.test_request_context("/", method="POST", data={}):
+        form = form_class()
+        assert form.meta.csrf_field_name in form, "the app's page forms carry a CSRF token"
+        values = doors.form_values(form)
+
+    assert sorted(values) == sorted(fields)
+
+
+def test_an_empty_optional_box_is_not_given(app: Any) -> None:
+    body = {"amount": "1500", "description": "Two cleaners", "estimated_duration": "", "notes": ""}
+    with app.test_request_context("/", method="POST", data=body):
+        values = doors.form_values(forms.BidForm())
+
+    assert values == {
+        "amount": Decimal("1500.00"),
+        "description": "Two cleaners",
+        "estimated_duration": None,
+        "notes": None,
+    }
