@@ -16,13 +16,15 @@ from typing import Any
 from blinker import Namespace
 from flask import Flask, current_app, g, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bidbazaar import credentials
 from bidbazaar.database import write_transaction
-from bidbazaar.errors import DomainError
+from bidbazaar.errors import DomainError, is_api_request
 from bidbazaar.extensions import db, log
 from bidbazaar.models import AuthToken, User, utcnow
 from bidbazaar.services import deactivation
@@ -265,16 +267,26 @@ def set_active(user: User, active: bool) -> deactivation.Stakes:
     return taken
 
 
-def _load_credential(secret: str, kind: str) -> User | None:
-    record = db.session.scalar(
-        select(AuthToken).where(
-            AuthToken.token_hash == token_digest(secret),
-            AuthToken.kind == kind,
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > utcnow(),
-        )
+def _valid_credential(*which: ColumnElement[bool]) -> AuthToken | None:
+    """The credential picked by `which`, with its user, if it still authenticates (credentials.py)."""
+    return db.session.scalar(
+        select(AuthToken)
+        .join(AuthToken.user)
+        .options(contains_eager(AuthToken.user))
+        .where(*which, *credentials.still_valid())
     )
-    if record is None or not record.user.is_active:
+
+
+def credential_user(credential_id: int) -> User | None:
+    """The user a live socket's credential still authenticates: logout, expiry or
+    deactivation end it at once, and every socket event asks again."""
+    record = _valid_credential(AuthToken.id == credential_id)
+    return record.user if record else None
+
+
+def _load_credential(secret: str, kind: str) -> User | None:
+    record = _valid_credential(AuthToken.token_hash == token_digest(secret), AuthToken.kind == kind)
+    if record is None:
         return None
     g.auth_token = record
     g.auth_method = kind
@@ -318,7 +330,7 @@ def init_login_manager(app: Flask, manager: LoginManager) -> None:
     def unauthorized() -> Any:
         from flask import flash, redirect, url_for
 
-        if request.path.startswith("/api/"):
+        if is_api_request():
             raise DomainError("AUTH_REQUIRED", "Authentication required")
         flash("Please log in to continue.", "info")
         return redirect(url_for("pages.login", next=request.full_path))

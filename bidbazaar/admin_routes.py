@@ -8,20 +8,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from bidbazaar import accounts, queries, services
-from bidbazaar.errors import DomainError, not_found
+from bidbazaar.doors import (
+    apply_errors,
+    category_choices,
+    category_options,
+    form_values,
+    found_or_404,
+    require_admin,
+    run_action,
+    safe_next,
+)
+from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
 from bidbazaar.models import Category, User
-from bidbazaar.routes import apply_errors, category_choices, category_options, field_values, run_action, safe_next
 from bidbazaar.services import deactivation
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
-
-CATEGORY_FIELDS = ("name", "description", "parent_id")
 
 #: POST /admin/users/<id>/<action>: what it does and what the admin is told.
 USER_ACTIONS: dict[str, tuple[Callable[[User], object], str]] = {
@@ -36,19 +43,8 @@ USER_ACTIONS: dict[str, tuple[Callable[[User], object], str]] = {
 
 
 @admin.before_request
-def require_admin() -> Any:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403, description="This page is for administrators only.")
-    return None
-
-
-def get_or_404(model: type, ident: int, what: str) -> Any:
-    found = db.session.get(model, ident)
-    if found is None:
-        raise not_found(what)
-    return found
+def admins_only() -> Any:
+    return require_admin("This page is for administrators only.")
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -78,7 +74,7 @@ def users() -> Any:
 
 @admin.post("/users/<int:user_id>/<any(verify, unverify, deactivate, reactivate):action>")
 def user_action(user_id: int, action: str) -> Any:
-    user = get_or_404(User, user_id, "User")
+    user = found_or_404(User, user_id, "User")
     change, message = USER_ACTIONS[action]
     return run_action(
         ConfirmForm(),
@@ -127,7 +123,7 @@ def categories() -> Any:
     form.parent_id.choices = category_choices("— none (top level) —")
     if form.validate_on_submit():
         try:
-            created = services.save_category(field_values(form, CATEGORY_FIELDS))
+            created = services.save_category(form_values(form))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -140,12 +136,12 @@ def categories() -> Any:
 
 @admin.route("/categories/<int:category_id>", methods=["GET", "POST"])
 def edit_category(category_id: int) -> Any:
-    category = get_or_404(Category, category_id, "Category")
+    category = found_or_404(Category, category_id, "Category")
     form = CategoryPageForm(obj=category)
     form.parent_id.choices = category_choices("— none (top level) —")
     if form.validate_on_submit():
         try:
-            services.save_category(field_values(form, CATEGORY_FIELDS), category)
+            services.save_category(form_values(form), category)
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -157,7 +153,7 @@ def edit_category(category_id: int) -> Any:
 
 @admin.post("/categories/<int:category_id>/delete")
 def delete_category(category_id: int) -> Any:
-    category = get_or_404(Category, category_id, "Category")
+    category = found_or_404(Category, category_id, "Category")
     name = category.name
     return run_action(
         ConfirmForm(),

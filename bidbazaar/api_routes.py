@@ -3,9 +3,6 @@ function, and serialises the result. Errors are raised as DomainError (see error
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -14,7 +11,8 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from bidbazaar import accounts, queries, rate_limits, realtime, services
-from bidbazaar.errors import DomainError, not_found
+from bidbazaar.doors import admin_required, found_or_404, idempotency_key, viewer
+from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import (
     AuctionForm,
@@ -33,34 +31,6 @@ from bidbazaar.forms import (
 from bidbazaar.models import Category, User
 
 api = Blueprint("api", __name__)
-
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-
-
-def viewer() -> User | None:
-    return current_user if current_user.is_authenticated else None
-
-
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_admin:
-            raise DomainError("FORBIDDEN", "Administrators only")
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY.match(key):
-        raise DomainError(
-            "VALIDATION_ERROR", "Validation failed", {"Idempotency-Key": "1 to 255 printable characters."}
-        )
-    return key
 
 
 def paging(default_per_page: int = 20) -> tuple[int, int, dict[str, Any]]:
@@ -134,9 +104,7 @@ def update_profile() -> Any:
 
 @api.get("/users/<int:user_id>")
 def public_profile(user_id: int) -> Any:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise not_found("User")
+    user = found_or_404(User, user_id, "User")
     # No bid_count: a public number that moves when the user bids would tell an anonymous
     # watcher which account is "Bidder N". Auctions are public with their creator anyway.
     return jsonify({"user": {**user.to_public_dict(), "auction_count": queries.user_counts(user)["auction_count"]}})
@@ -278,9 +246,7 @@ def create_category() -> Any:
 @api.put("/categories/<int:category_id>")
 @admin_required
 def update_category(category_id: int) -> Any:
-    category = db.session.get(Category, category_id)
-    if category is None:
-        raise not_found("Category")
+    category = found_or_404(Category, category_id, "Category")
     category = services.save_category(parse_json_form(CategoryForm, partial=True), category)
     return jsonify({"message": "Category updated", "category": category.to_dict()})
 
@@ -288,9 +254,7 @@ def update_category(category_id: int) -> Any:
 @api.delete("/categories/<int:category_id>")
 @admin_required
 def delete_category(category_id: int) -> Any:
-    category = db.session.get(Category, category_id)
-    if category is None:
-        raise not_found("Category")
+    category = found_or_404(Category, category_id, "Category")
     services.delete_category(category)
     return jsonify({"message": "Category deleted"})
 

@@ -83,16 +83,31 @@ def error_response(
     return response
 
 
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/api"
+def is_api_request() -> bool:
+    """Whether this request is to the JSON API (/api): it gets JSON errors, the pages HTML ones.
+
+    The one test for every door and hook (request guards, login, error handlers).
+    """
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
-def respond(error: DomainError, page_message: str | None = None) -> Response:
-    """The answer to a refused request: the JSON error under /api, else the HTML error page."""
-    if wants_json():
-        return error_response(error.code, error.message, error.details)
-    page = render_template("error.html", message=page_message or error.message)
-    return current_app.make_response((page, error.status))
+#: What an error page says instead of the API's message, where that reads oddly on a page.
+PAGE_MESSAGES = {"RATE_LIMITED": "Too many requests; retry later."}
+
+
+def respond(error: DomainError) -> Response:
+    """The answer to a refused request: the JSON error under /api, else the HTML error page.
+
+    A rate-limit refusal says when to come back (Retry-After), whichever limit refused it.
+    """
+    if is_api_request():
+        response = error_response(error.code, error.message, error.details)
+    else:
+        page = render_template("error.html", message=PAGE_MESSAGES.get(error.code, error.message))
+        response = current_app.make_response((page, error.status))
+    if error.code == "RATE_LIMITED":
+        response.headers["Retry-After"] = str(error.details["retry_after"])
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -105,13 +120,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(exc: CSRFError) -> Any:
-        if wants_json():
+        if is_api_request():
             return error_response("CSRF_FAILED", "CSRF token missing or invalid", {"csrf": exc.description})
         return render_template("error.html", message="Your form expired; please try again."), 400
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Any:
-        if not wants_json():
+        if not is_api_request():
             return render_template("error.html", message=exc.description), exc.code
         code = CODE_BY_STATUS.get(exc.code or 500, "INTERNAL_ERROR")
         response = error_response(code, exc.name, {}, status=exc.code)
@@ -125,7 +140,7 @@ def init_app(app: Flask) -> None:
         # a retryable 503, never a 500 with a driver message.
         db.session.rollback()
         log.warning("database unavailable: %s", exc.orig)
-        if wants_json():
+        if is_api_request():
             response = error_response("SERVICE_UNAVAILABLE", "The service is briefly unavailable; retry shortly")
         else:
             response = app.make_response((render_template("error.html", message="Please retry shortly."), 503))
@@ -136,6 +151,6 @@ def init_app(app: Flask) -> None:
     def handle_unexpected(exc: Exception) -> Any:
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
-        if wants_json():
+        if is_api_request():
             return error_response("INTERNAL_ERROR", "Internal server error")
         return render_template("error.html", message="Something went wrong."), 500

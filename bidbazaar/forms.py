@@ -423,6 +423,28 @@ def _validated_query(form_cls: type[FlaskForm], items: tuple[tuple[str, str], ..
     return form.data
 
 
+# --------------------------------------------------------------------------- the idempotency key
+# One rule for a keyed write's key, however it travels: REST's Idempotency-Key header
+# (doors.idempotency_key), the socket's client_bid_id (below) and the OpenAPI pattern.
+# Printable ASCII without spaces, because a key must survive an HTTP header unchanged.
+
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,255}$"
+IDEMPOTENCY_KEY_MESSAGE = "1 to 255 printable characters."
+
+
+def is_idempotency_key(key: str) -> bool:
+    """Whether `key` obeys the rule: the whole string, as JSON Schema reads the pattern."""
+    return re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) is not None
+
+
+class IdempotencyKey:
+    """WTForms validator for the idempotency-key rule (pair it with Optional: empty means none)."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if not is_idempotency_key(field.data):
+            raise ValidationError(IDEMPOTENCY_KEY_MESSAGE)
+
+
 # --------------------------------------------------------------------------- Socket.IO payloads
 
 
@@ -437,7 +459,7 @@ class SocketBidTarget(NoCSRFForm):
     """place_bid's addressing fields; the bid itself is validated by BidForm."""
 
     auction_id = IntegerField(validators=[InputRequired(), Between(min=1, max=MAX_ID)])
-    client_bid_id = StringField(validators=[Optional(), Length(min=1, max=255)])
+    client_bid_id = StringField(validators=[Optional(strip_whitespace=False), IdempotencyKey()])
 
 
 # --------------------------------------------------------------------------- pages only

@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bidbazaar.errors import DomainError
+from bidbazaar.errors import DomainError, is_api_request
 from bidbazaar.extensions import csrf
 from bidbazaar.models import MAX_ID
 
@@ -28,10 +28,6 @@ HTML_CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-
-
-def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def has_session_cookie(app: Flask) -> bool:

@@ -11,20 +11,21 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import ExemptionScope, Limiter, RateLimitExceeded
 from flask_login import current_user
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem
 
 from bidbazaar import accounts, errors
 from bidbazaar.errors import DomainError
-from bidbazaar.extensions import db, log
+from bidbazaar.extensions import db
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-#: REST and Socket.IO bids of one user share this counter.
+#: Bids of one user share this counter, whichever door they come through (charge_bid).
 BID_SCOPE = "bids"
 #: Every door that checks a password shares these counters (API login, HTML login form,
 #: profile password change): one budget per account, not one per door.
@@ -38,10 +39,6 @@ EXEMPT_ENDPOINTS = frozenset({"api.health"})
 def client_address() -> str:
     """The peer, or the address the trusted proxies reported (ProxyFix, TRUSTED_PROXIES)."""
     return f"ip:{request.remote_addr or 'unknown'}"
-
-
-def user_key() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
 def login_account() -> str:
@@ -61,12 +58,26 @@ def setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
+def request_identity() -> str:
+    """What Flask-Limiter calls this request: the view's endpoint, or for a Socket.IO event
+    (which matched no route) its namespace, so that charge_bid counts socket bids too.
+
+    An empty name exempts a request from every limit, as it still does an HTTP request
+    that matched no route (a 404).
+    """
+    if request.endpoint:
+        return request.endpoint
+    namespace = getattr(request, "namespace", None)  # Flask-SocketIO sets it for each event
+    return f"socketio:{namespace}" if namespace else ""
+
+
 limiter = Limiter(
     key_func=client_address,
     default_limits=[setting("DEFAULT_RATE_LIMIT")],
     # Exact windows: "5 failures in 15 minutes" never lets 10 through across a boundary.
     strategy="moving-window",
     in_memory_fallback_enabled=True,
+    request_identifier=request_identity,
 )
 
 
@@ -127,29 +138,38 @@ def limit_registrations(view: View) -> View:
     return limiter.limit(setting("REGISTER_RATE_LIMIT"), key_func=client_address, methods=["POST"])(view)
 
 
-def limit_bids(view: View) -> View:
-    """BID_RATE_LIMIT per user, shared with Socket.IO bids (see hit_bid_limit)."""
-    return limiter.shared_limit(setting("BID_RATE_LIMIT"), scope=BID_SCOPE, key_func=user_key)(view)
+@limiter.shared_limit(setting("BID_RATE_LIMIT"), scope=BID_SCOPE, key_func=lambda: g.bid_budget_key)
+def _spend_bid_budget() -> None:
+    """Does nothing: Flask-Limiter counts each call against the bidder's BID_RATE_LIMIT."""
 
 
-def hit_bid_limit(user_id: int) -> None:
-    """A Socket.IO bid counts against the user's REST bid counter; over it: RATE_LIMITED.
+def charge_bid(bidder_id: int) -> None:
+    """Count one bid against the bidder's BID_RATE_LIMIT; over it: RATE_LIMITED.
 
-    Flask-Limiter only checks HTTP views, so this hits the same storage key by hand.
+    Every door calls this (REST and the bid form through limit_bids, Socket.IO directly),
+    so Flask-Limiter counts each bid the same way: one key per user, its storage or, with
+    that down, its in-memory fallback, the limits checked smallest window first.
     """
-    if not current_app.config["RATELIMIT_ENABLED"]:
-        return
-    args = (f"user:{user_id}", BID_SCOPE)
-    for item in parse_many(current_app.config["BID_RATE_LIMIT"]):
-        try:
-            allowed = limiter.limiter.hit(item, *args)
-        except Exception:
-            # Storage down: switch to the in-memory counters, as the HTTP path does.
-            log.warning("rate limit storage unreachable - falling back to in-memory storage")
-            limiter._storage_dead = True
-            allowed = limiter.limiter.hit(item, *args)
-        if not allowed:
-            raise rate_limited(item, seconds_until_reset(item, args))
+    g.bid_budget_key = f"user:{bidder_id}"
+    try:
+        _spend_bid_budget()
+    except RateLimitExceeded:
+        raise breached() from None
+
+
+def limit_bids(view: View) -> View:
+    """An HTTP view that places bids: charge_bid for the logged-in bidder before it runs.
+
+    Put it under login_required. Like any view with its own limit, it is exempt from the
+    per-address default limit.
+    """
+
+    @wraps(view)
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        charge_bid(current_user.id)
+        return view(*args, **kwargs)
+
+    return limiter.exempt(charged, flags=ExemptionScope.DEFAULT)
 
 
 def seconds_until_reset(item: RateLimitItem, args: tuple[str, ...] | list[str]) -> int:
@@ -184,15 +204,24 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
     app.config["RATELIMIT_ENABLED"] = switched_on
-    limiter._storage_dead = False  # a fresh storage starts out healthy
+    trust_new_storage(limiter)
 
     @app.errorhandler(RateLimitExceeded)
     def answer_rate_limited(exc: RateLimitExceeded) -> Response:
-        error = breached()
         db.session.rollback()
-        response = errors.respond(error, page_message="Too many requests; retry later.")
-        response.headers["Retry-After"] = str(error.details["retry_after"])
-        return response
+        return errors.respond(breached())
+
+
+def trust_new_storage(extension: Limiter) -> None:
+    """Forget that an earlier app's rate-limit storage died: this app's starts out healthy.
+
+    The Limiter is one per process and outlives apps (the test suite builds many). After a
+    storage failure Flask-Limiter counts in memory until its own recovery check passes, and
+    it offers no public way to reset that; this sets its private `_storage_dead` flag, the
+    only private Flask-Limiter API the app uses (tests/test_library_adapters.py fails if an
+    upgrade renames it).
+    """
+    extension._storage_dead = False
 
 
 @limiter.request_filter

@@ -18,11 +18,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import socketio as socketio_server
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
+from bidbazaar import credentials
 from bidbazaar.extensions import db, log, socketio
 from bidbazaar.json_format import to_jsonable
-from bidbazaar.models import AuthToken, User, utcnow
+from bidbazaar.models import AuthToken, User
 
 NAMESPACE = "/auctions"
 #: A namespace no client can join (nothing is registered on it): server-to-server only.
@@ -54,11 +55,6 @@ def credential_room(credential_id: int) -> str:
     return f"credential:{credential_id}"
 
 
-def credential_is_valid() -> list[ColumnElement[bool]]:
-    """Conditions under which an AuthToken (joined to its User) still authenticates."""
-    return [AuthToken.revoked_at.is_(None), AuthToken.expires_at > utcnow(), User.is_active.is_(True)]
-
-
 def personal_rooms(user_id: int) -> list[str]:
     """The rooms reaching the user's sockets whose credential is still valid.
 
@@ -69,7 +65,7 @@ def personal_rooms(user_id: int) -> list[str]:
     ids = db.session.scalars(
         select(AuthToken.id)
         .join(User, AuthToken.user_id == User.id)
-        .where(AuthToken.user_id == user_id, *credential_is_valid())
+        .where(AuthToken.user_id == user_id, *credentials.still_valid())
     )
     return [credential_room(credential_id) for credential_id in ids]
 
@@ -123,7 +119,10 @@ class RevocationRelay(socketio_server.PubSubManager):
     """A message-queue manager that turns the control event into a local hook call.
 
     PubSubManager.emit hands each message to `_handle_emit` in this process and publishes
-    it; every other process's listener hands it to its own `_handle_emit`.
+    it; every other process's listener hands it to its own `_handle_emit`. That method is
+    private: python-socketio has no public server-to-server message (its issue #1436 asks
+    for one), so this class is the app's only dependency on it, and
+    tests/test_library_adapters.py fails if an upgrade renames or reroutes it.
     """
 
     def _handle_emit(self, message: dict[str, Any]) -> None:

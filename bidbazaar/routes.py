@@ -4,18 +4,15 @@ raise comes back next to the field it is about, or as a flashed message."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import SelectChoice
 
 from bidbazaar import accounts, queries, rate_limits, services
+from bidbazaar.doors import apply_errors, category_choices, category_options, form_values, run_action, safe_next, viewer
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import (
@@ -32,91 +29,9 @@ from bidbazaar.forms import (
     RegisterPageForm,
 )
 from bidbazaar.json_format import render_json_value
-from bidbazaar.models import User, format_inr, utcnow
+from bidbazaar.models import format_inr, utcnow
 
 pages = Blueprint("pages", __name__)
-
-#: Codes whose `details` map a form field to its message.
-FIELD_ERROR_CODES = frozenset({"VALIDATION_ERROR", "USERNAME_TAKEN", "EMAIL_TAKEN", "AUCTION_LOCKED", "CONFLICT"})
-BID_FIELDS = ("amount", "description", "estimated_duration", "notes")
-PROFILE_FIELDS = ("email", "is_service_provider", "current_password", "new_password")
-
-
-def viewer() -> User | None:
-    return current_user if current_user.is_authenticated else None
-
-
-# --------------------------------------------------------------------------- shared by the page views
-
-
-def field_values(form: FlaskForm, names: Iterable[str]) -> dict[str, Any]:
-    """The clean values a service takes; an empty optional text box means "not given"."""
-    return {name: (None if form[name].data == "" else form[name].data) for name in names}
-
-
-def apply_errors(form: FlaskForm, exc: DomainError, field: str | None = None) -> None:
-    """Show a rule's refusal next to its field(s); with no field to attach to, flash it."""
-    placed = False
-    if exc.code in FIELD_ERROR_CODES:
-        for name, message in exc.details.items():
-            if name in form and isinstance(message, str):
-                form[name].errors = [*form[name].errors, message]
-                placed = True
-    if not placed and field is not None:
-        form[field].errors = [*form[field].errors, exc.message]
-        placed = True
-    if not placed:
-        flash(exc.message, "error")
-
-
-def run_action(form: FlaskForm, action: Callable[[], Any], success: str, target: str) -> Any:
-    """A button that changes state: check the form (CSRF), run one rule, flash the outcome."""
-    if not form.validate_on_submit():
-        messages = [m for errors in form.errors.values() for m in errors]
-        flash(messages[0] if messages else "Please try again.", "error")
-    else:
-        try:
-            action()
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(success, "success")
-    return redirect(target)
-
-
-def category_options() -> list[tuple[int, str]]:
-    """(id, label) for every category, depth-first, children indented under their parent."""
-    options: list[tuple[int, str]] = []
-
-    def walk(nodes: list[dict[str, Any]], depth: int) -> None:
-        for node in nodes:
-            options.append((node["id"], "\u2003" * depth + node["name"]))
-            walk(node["subcategories"], depth + 1)
-
-    walk(queries.category_tree(), 0)
-    return options
-
-
-def category_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [SelectChoice(cid, label) for cid, label in category_options()]
-
-
-#: A plain same-site path: one slash, then printable ASCII without a backslash. Browsers drop
-#: tab, CR and LF anywhere and controls and spaces at the ends ("/<TAB>/evil" is "//evil"),
-#: and read a backslash as "/"; refusing every control, space and backslash judges the
-#: target as a browser will, and keeps CR/LF out of the Location header.
-SAME_SITE_PATH = re.compile(r"/(?!/)[\x21-\x5b\x5d-\x7e]*")
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after a form: `target` if it is a plain same-site path, else the home page.
-
-    Never an open redirect: anything a browser could read as another host or scheme
-    (`//evil`, a backslash, a tab or newline, a leading space, `javascript:`) goes to the default.
-    """
-    if target is not None and SAME_SITE_PATH.fullmatch(target):
-        return target
-    return url_for("pages.index")
 
 
 # --------------------------------------------------------------------------- template helpers
@@ -221,7 +136,7 @@ def profile() -> Any:
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, field_values(form, PROFILE_FIELDS), with_api_token=False)
+            accounts.update_profile(current_user, form_values(form), with_api_token=False)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -247,7 +162,7 @@ def new_auction() -> Any:
     form.category_id.choices = category_choices("Choose a category")
     if form.validate_on_submit():
         try:
-            posted = services.create_auction(current_user, field_values(form, services.AUCTION_FIELDS))
+            posted = services.create_auction(current_user, form_values(form))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -278,7 +193,7 @@ def place_bid(auction_id: int) -> Any:
     form = BidForm()
     if form.validate_on_submit():
         try:
-            services.place_bid(current_user, auction_id, field_values(form, BID_FIELDS))
+            services.place_bid(current_user, auction_id, form_values(form))
         except DomainError as exc:
             apply_errors(form, exc, field="amount")
         else:

@@ -16,15 +16,15 @@ from typing import Any
 from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room, leave_room, rooms
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bidbazaar import accounts, queries, rate_limits, realtime, services
+from bidbazaar.doors import socket_refusal
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, log, socketio
-from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form
+from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form, validation_error
 from bidbazaar.json_format import to_jsonable
-from bidbazaar.models import AuthToken, User, utcnow
+from bidbazaar.models import User, utcnow
 
 #: A client that was away longer than this many events reloads the snapshot instead.
 MAX_MISSED_EVENTS = 500
@@ -43,6 +43,9 @@ _clients_lock = threading.Lock()
 _rooms_lock = threading.Lock()
 #: Handler names Socket.IO itself calls; a client frame may never reach them.
 LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
+#: The answers to failures that are not a rule's refusal (the REST ones are in errors.py).
+RETRY_SHORTLY = DomainError("SERVICE_UNAVAILABLE", "Please retry shortly")
+INTERNAL_ERROR = DomainError("INTERNAL_ERROR", "Internal server error")
 
 
 def _current_client() -> Client:
@@ -53,15 +56,11 @@ def _live_user(client: Client) -> User | None:
     """The socket's user if its session or token is still valid (logout ends it at once)."""
     if client.credential_id is None:
         return None
-    return db.session.scalar(
-        select(User)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.id == client.credential_id, *realtime.credential_is_valid())
-    )
+    return accounts.credential_user(client.credential_id)
 
 
 def _refusal(field: str, message: str) -> dict[str, Any]:
-    return DomainError("VALIDATION_ERROR", "Validation failed", {field: message}).to_dict()
+    return socket_refusal(validation_error({field: message}))
 
 
 def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -74,19 +73,19 @@ def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[s
     @wraps(handler)
     def wrapper(self: Any, *args: Any) -> dict[str, Any]:
         if len(args) > 1:
-            return {"ok": False, **_refusal("payload", f"Send one JSON object, not {len(args)} arguments.")}
+            return _refusal("payload", f"Send one JSON object, not {len(args)} arguments.")
         try:
             return to_jsonable({"ok": True, **handler(self, args[0] if args else None)})
         except DomainError as exc:
             db.session.rollback()
-            return to_jsonable({"ok": False, **exc.to_dict()})
+            return socket_refusal(exc)
         except OperationalError:
             db.session.rollback()
-            return {"ok": False, "code": "SERVICE_UNAVAILABLE", "error": "Please retry shortly", "details": {}}
+            return socket_refusal(RETRY_SHORTLY)
         except Exception:
             db.session.rollback()
             log.exception("socket handler %s failed", handler.__name__)
-            return {"ok": False, "code": "INTERNAL_ERROR", "error": "Internal server error", "details": {}}
+            return socket_refusal(INTERNAL_ERROR)
 
     wrapper.client_event = True  # type: ignore[attr-defined]
     return wrapper
@@ -113,7 +112,7 @@ def _join_auction_room(room: str) -> None:
 
 def _payload(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise DomainError("VALIDATION_ERROR", "Validation failed", {"payload": "Must be a JSON object."})
+        raise validation_error({"payload": "Must be a JSON object."})
     return dict(data)
 
 
@@ -128,11 +127,11 @@ class AuctionNamespace(Namespace):
         answered like any other name that is not a client event.
         """
         if not isinstance(event, str):
-            return {"ok": False, **_refusal("event", "The event name must be a string.")}
+            return _refusal("event", "The event name must be a string.")
         if event in LIFECYCLE_EVENTS and self._is_lifecycle_call(event, sid):
             return super().trigger_event(event, sid, *args)
         if not getattr(getattr(self, f"on_{event}", None), "client_event", False):
-            return {"ok": False, **_refusal("event", "Not an event of this namespace.")}
+            return _refusal("event", "Not an event of this namespace.")
         return super().trigger_event(event, sid, *args)
 
     def _is_lifecycle_call(self, event: str, sid: str) -> bool:
@@ -198,7 +197,7 @@ class AuctionNamespace(Namespace):
         bidder = _live_user(_current_client())
         if bidder is None:
             raise DomainError("AUTH_REQUIRED", "Log in to bid")
-        rate_limits.hit_bid_limit(bidder.id)  # the same per-user counter as REST bids
+        rate_limits.charge_bid(bidder.id)  # the same per-user counter as REST and form bids
         placed = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
         return {"bid": placed.bid, "auction": placed.auction, "replayed": placed.replayed}
 

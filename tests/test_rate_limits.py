@@ -378,13 +378,13 @@ def test_with_redis_unreachable_socket_bids_are_still_limited(_schema, config, f
     config.BID_RATE_LIMIT = "1 per minute"
     app = create_app(config)
     try:
-        with app.app_context():
+        with app.test_request_context():
             from bidbazaar import rate_limits
             from bidbazaar.errors import DomainError
 
-            rate_limits.hit_bid_limit(42)
+            rate_limits.charge_bid(42)
             with pytest.raises(DomainError) as refused:
-                rate_limits.hit_bid_limit(42)
+                rate_limits.charge_bid(42)
     finally:
         with app.app_context():
             from bidbazaar.extensions import db
