@@ -10,14 +10,17 @@ from __future__ import annotations
 import ast
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from werkzeug.datastructures import MultiDict
 
-from bidbazaar import forms, openapi
+from bidbazaar import api_docs, forms, models, openapi
 from bidbazaar.errors import STATUS_BY_CODE
+from bidbazaar.models import utcnow
+from bidbazaar.openapi import responses
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -61,13 +64,13 @@ def document(client):
 def test_every_api_route_is_documented(app):
     documented = set(document_operations(openapi.build_document()))
     missing = sorted(set(url_map_operations(app)) - documented)
-    assert not missing, f"routes under /api missing from openapi.py: {missing}"
+    assert not missing, f"routes under /api missing from openapi/paths.py: {missing}"
 
 
 def test_the_document_names_no_route_that_does_not_exist(app):
     existing = set(url_map_operations(app))
     phantom = sorted(set(document_operations(openapi.build_document())) - existing)
-    assert not phantom, f"openapi.py documents routes the app does not have: {phantom}"
+    assert not phantom, f"openapi/paths.py documents routes the app does not have: {phantom}"
 
 
 def test_operation_ids_are_the_flask_endpoint_names(app):
@@ -98,6 +101,22 @@ def test_the_served_document_points_at_this_server(document):
     assert document["paths"].keys() == built["paths"].keys()
 
 
+def test_the_served_document_is_rendered_once_per_server_and_example_hour(app, client, time_machine):
+    first = client.get("/api/openapi.json")
+    again = client.get("/api/openapi.json")
+    assert (again.get_data(), again.headers["Content-Type"]) == (first.get_data(), first.headers["Content-Type"])
+
+    time_machine.move_to(utcnow() + timedelta(days=1))
+    later = json.loads(client.get("/api/openapi.json").get_data())
+    assert later["components"]["schemas"]["AuctionCreate"]["examples"][0]["deadline"] == openapi.example_deadline()
+    other = json.loads(client.get("/api/openapi.json", base_url="http://docs.example").get_data())
+    assert other["servers"][0]["url"] == "http://docs.example"
+
+    for n in range(2 * api_docs.CACHED_DOCUMENTS):  # the Host header is the client's to choose
+        client.get("/api/openapi.json", base_url=f"http://host{n}.example")
+    assert len(app.extensions["api_docs.openapi"]) <= api_docs.CACHED_DOCUMENTS
+
+
 def test_every_operation_documents_its_errors_with_the_error_schema():
     error_schema = openapi.build_document()["components"]["schemas"]["Error"]
     assert error_schema["required"] == ["error", "code", "details"]
@@ -119,6 +138,19 @@ def test_every_operation_documents_its_errors_with_the_error_schema():
                 assert schema["allOf"][0] == openapi.ref("Error"), (method, path, status)
                 for code in schema["allOf"][1]["properties"]["code"]["enum"]:
                     assert STATUS_BY_CODE[code] == int(status), (method, path, status, code)
+
+
+def test_a_429_is_documented_exactly_where_the_limiter_can_answer_one(app, client, time_machine):
+    """The health probe is exempt from every limit; the document listed a 429 for it all the same."""
+    time_machine.move_to(utcnow().replace(second=1), tick=False)  # both windows within one minute
+    app.config.update(RATELIMIT_ENABLED=True, DEFAULT_RATE_LIMIT="1 per minute")
+
+    health = {client.get("/api/health").status_code for _ in range(3)}
+    categories = [client.get("/api/categories").status_code for _ in range(2)]
+
+    assert 429 not in health and categories == [200, 429]
+    for (method, path), op in document_operations(openapi.build_document()).items():
+        assert ("429" in op["responses"]) == (path != "/api/health"), (method, path)
 
 
 def test_the_error_code_enum_is_every_code_errors_py_knows():
@@ -185,10 +217,10 @@ def test_request_bodies_follow_the_forms(app, component):
     for name, field in form._fields.items():
         prop = schema["properties"][name]
         types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
-        expected = JSON_TYPE_NAMES[forms._type_name(forms._json_types(field))]
+        expected = JSON_TYPE_NAMES[forms.json_type_name(forms.accepted_json_types(type(field)))]
         assert expected in types, (component, name)
-        assert ("null" in types) == (not forms._is_required(field)), (component, name)
-    required = [] if partial else [n for n, f in form._fields.items() if forms._is_required(f)]
+        assert ("null" in types) == (not forms.is_required(field.validators)), (component, name)
+    required = [] if partial else [n for n, f in form._fields.items() if forms.is_required(f.validators)]
     assert schema.get("required", []) == required
 
 
@@ -204,6 +236,70 @@ def test_validation_bounds_come_from_the_forms():
     params = {p["name"]: p for p in openapi.query_parameters(forms.AuctionSearchForm)}
     assert params["sort"]["schema"]["enum"] == forms.SORT_CHOICES
     assert params["status"]["schema"]["enum"] == ["", *forms.STATUS_CHOICES]
+
+
+def test_the_documented_deadline_limit_is_the_one_the_rules_enforce(client, customer, bearer):
+    days = forms.MAX_AUCTION_LENGTH.days
+    create = openapi.build_document()["components"]["schemas"]["AuctionCreate"]
+    assert f"at most {days} days ahead" in create["description"]
+    too_far = (utcnow() + timedelta(days=days + 1)).isoformat()
+
+    response = client.post(
+        "/api/auctions", json={**create["examples"][0], "deadline": too_far}, headers=bearer(customer)
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["details"]["deadline"] == f"Must be within {days} days."
+
+
+# --------------------------------------------------------------------------- serialisers -> schemas
+
+
+@pytest.mark.parametrize(
+    ("component", "view"),
+    [
+        ("UserPublic", "user_public"),
+        ("UserPrivate", "user_private"),
+        ("Category", "category"),
+        ("Auction", "auction"),
+        ("BidPublic", "bid_public"),
+        ("Notification", "notification"),
+    ],
+)
+def test_response_schemas_name_exactly_the_serialisers_keys(component, view):
+    schema = openapi.build_document()["components"]["schemas"][component]
+    assert list(schema["properties"]) == list(responses.serialised_keys()[view])
+    assert schema["required"] == list(schema["properties"]) and schema["additionalProperties"] is False
+
+
+def test_the_full_bid_view_is_the_public_one_and_the_rest_of_the_bidders_view():
+    schemas = openapi.build_document()["components"]["schemas"]
+    full, public = schemas["BidFull"]["properties"], schemas["BidPublic"]["properties"]
+    assert set(full) == set(responses.serialised_keys()["bid_full"])
+    assert list(full)[: len(public)] == list(public)
+
+
+def test_a_column_a_serialiser_starts_returning_is_documented_by_itself(monkeypatch):
+    def summary_with_scheduled_deadline(source, category_name, viewer):
+        return {**auction_summary(source, category_name, viewer), "scheduled_deadline": None}
+
+    auction_summary = models.auction_summary
+    monkeypatch.setattr(models, "auction_summary", summary_with_scheduled_deadline)
+
+    auction = openapi.build_document()["components"]["schemas"]["Auction"]
+    assert auction["properties"]["scheduled_deadline"] == responses.TIMESTAMP
+    assert "scheduled_deadline" in auction["required"]
+
+
+def test_a_computed_key_without_a_schema_stops_the_document(monkeypatch):
+    def summary_with_surprise(source, category_name, viewer):
+        return {**auction_summary(source, category_name, viewer), "surprise": True}
+
+    auction_summary = models.auction_summary
+    monkeypatch.setattr(models, "auction_summary", summary_with_surprise)
+
+    with pytest.raises(KeyError, match=r"surprise.*VIEW_EXTRAS"):
+        openapi.build_document()
 
 
 # --------------------------------------------------------------------------- Socket.IO contract
