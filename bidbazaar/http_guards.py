@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bidbazaar.errors import DomainError, is_api_request
 from bidbazaar.extensions import csrf
-from bidbazaar.models import MAX_ID
+from bidbazaar.values import MAX_ID
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Logging in and registering need no CSRF token: they carry no session yet, and the

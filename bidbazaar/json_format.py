@@ -20,7 +20,7 @@ def render_json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
-        # Every datetime here is UTC (models.UTCDateTime, utcnow); isoformat is ~1.5x
+        # Every datetime here is UTC (values.UTCDateTime, utcnow); isoformat is ~1.5x
         # faster than strftime, and a detail view renders a hundred of them.
         return value.isoformat(timespec="milliseconds")[:23] + "Z"
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index, func
-from sqlalchemy.types import DateTime, TypeDecorator
 
 from bidbazaar.extensions import db
+from bidbazaar.values import UTCDateTime, utcnow
 
 MONEY = db.Numeric(10, 2, asdecimal=True)
-
-
-#: The largest value of an INTEGER column (every id): larger ids are refused before any query.
-MAX_ID = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    """The clock every rule reads (tests travel it with time-machine)."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator):
-    """Stores naive UTC on every backend, hands back aware UTC datetimes."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where UTC is required")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class AuctionStatus:
@@ -402,24 +375,3 @@ class Notification(db.Model):
             "created_at": self.created_at,
             "read": self.read_at is not None,
         }
-
-
-def money(value: Any) -> Decimal:
-    """Decimal from a stored or rendered amount, never through float."""
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def format_inr(value: Any) -> str:
-    """₹1,23,456.50 (Indian digit grouping); whole rupees drop the paise."""
-    if value is None:
-        return "—"
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    whole, paise = f"{abs(amount):.2f}".split(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    digits = ",".join(([head] if head else []) + groups + [tail])
-    return f"{sign}₹{digits}" + ("" if paise == "00" else f".{paise}")

@@ -29,7 +29,7 @@ from bidbazaar.forms import (
     RegisterPageForm,
 )
 from bidbazaar.json_format import render_json_value
-from bidbazaar.models import format_inr, utcnow
+from bidbazaar.values import format_inr, utcnow
 
 pages = Blueprint("pages", __name__)
 

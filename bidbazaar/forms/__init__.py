@@ -56,7 +56,7 @@ from bidbazaar.forms.page_forms import (
     UserSearchForm,
     optional_int,
 )
-from bidbazaar.models import MAX_ID
+from bidbazaar.values import MAX_ID
 
 __all__ = [
     "IDEMPOTENCY_KEY_MESSAGE",

@@ -33,7 +33,7 @@ from bidbazaar.forms.fields import (
     choices,
     strip,
 )
-from bidbazaar.models import MAX_ID
+from bidbazaar.values import MAX_ID
 
 # --------------------------------------------------------------------------- accounts
 

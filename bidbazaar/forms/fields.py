@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, Field, SelectChoice
 from wtforms.validators import NumberRange, ValidationError
 
-from bidbazaar.models import MAX_ID  # INTEGER columns' range
+from bidbazaar.values import MAX_ID  # INTEGER columns' range
 
 MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
 #: Amounts carry at most this many decimals (paise); MONEY_STEP is the smallest amount step.

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bidbazaar.models import MAX_ID
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
 from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
 from bidbazaar.openapi.responses import response_schemas
 from bidbazaar.openapi.schemas import json_content, ref
+from bidbazaar.values import MAX_ID
 
 __all__ = ["ANONYMOUS", "MAX_ID", "build_document", "example_deadline", "query_parameters", "ref"]
 

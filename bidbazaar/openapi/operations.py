@@ -14,9 +14,9 @@ from typing import Any
 
 from bidbazaar.errors import STATUS_BY_CODE
 from bidbazaar.forms import IDEMPOTENCY_KEY_PATTERN
-from bidbazaar.models import MAX_ID
 from bidbazaar.openapi.schemas import Schema, json_content, obj, ref
 from bidbazaar.rate_limits import EXEMPT_ENDPOINTS
+from bidbazaar.values import MAX_ID
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: VALIDATION_ERROR names each bad field in `details`; INVALID_JSON for a malformed body.",

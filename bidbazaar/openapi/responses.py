@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Integer, Numeric, String
 
-from bidbazaar import models
+from bidbazaar import models, values
 from bidbazaar.errors import STATUS_BY_CODE
 from bidbazaar.openapi.schemas import COUNT, ID, MONEY, TIMESTAMP, Schema, nullable, obj, ref
 from bidbazaar.queries import DETAIL_BIDS
@@ -24,7 +24,7 @@ from bidbazaar.queries import DETAIL_BIDS
 def column_schema(column: Column) -> Schema:
     """What a column's value looks like once models' serialisers and json_format render it."""
     kind = column.type
-    if isinstance(kind, models.UTCDateTime):
+    if isinstance(kind, values.UTCDateTime):
         schema = TIMESTAMP
     elif isinstance(kind, Numeric):  # every Numeric column holds rupees
         schema = MONEY

@@ -20,11 +20,12 @@ from bidbazaar.database import AfterCommit, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
 from bidbazaar.json_format import to_jsonable
-from bidbazaar.models import Auction, Bid, BidStatus, User, format_inr, utcnow
+from bidbazaar.models import Auction, Bid, BidStatus, User, utcnow
 from bidbazaar.services.auctions import close_if_due, closed_error, lowest_active_bid
 from bidbazaar.services.ledger import broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
+from bidbazaar.values import format_inr
 
 
 @dataclass(frozen=True)
