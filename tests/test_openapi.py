@@ -185,10 +185,10 @@ def test_request_bodies_follow_the_forms(app, component):
     for name, field in form._fields.items():
         prop = schema["properties"][name]
         types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
-        expected = JSON_TYPE_NAMES[forms._type_name(forms._json_types(field))]
+        expected = JSON_TYPE_NAMES[forms.json_type_name(forms.accepted_json_types(type(field)))]
         assert expected in types, (component, name)
-        assert ("null" in types) == (not forms._is_required(field)), (component, name)
-    required = [] if partial else [n for n, f in form._fields.items() if forms._is_required(f)]
+        assert ("null" in types) == (not forms.is_required(field.validators)), (component, name)
+    required = [] if partial else [n for n, f in form._fields.items() if forms.is_required(f.validators)]
     assert schema.get("required", []) == required
 
 

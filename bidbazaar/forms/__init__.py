@@ -1,0 +1,109 @@
+"""WTForms classes: the one place input is validated, for the JSON API and the pages alike.
+
+- forms.fields: the field types and validators (money, UTC times, id lists, exact ranges);
+- forms.api_forms: what each request may carry, whichever door it comes through;
+- forms.page_forms: what the HTML pages add (password confirmation, India-time inputs, pickers);
+- forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`).
+
+The doors import every name from `bidbazaar.forms`.
+"""
+
+from bidbazaar.forms.api_forms import (
+    SORT_CHOICES,
+    STATUS_CHOICES,
+    USERNAME,
+    AuctionForm,
+    AuctionSearchForm,
+    AwardForm,
+    BidForm,
+    CategoryForm,
+    JoinAuctionForm,
+    LoginForm,
+    NotificationsReadForm,
+    PageForm,
+    ProfileForm,
+    RegisterForm,
+    SocketBidTarget,
+)
+from bidbazaar.forms.fields import (
+    MAX_MONEY,
+    MONEY_PLACES,
+    MONEY_STEP,
+    MONEY_TEXT,
+    Between,
+    IdListField,
+    MoneyField,
+    NoCSRFForm,
+    UTCDateTimeField,
+    choices,
+    parse_money,
+    strip,
+)
+from bidbazaar.forms.json_input import (
+    accepted_json_types,
+    form_errors,
+    is_required,
+    json_object_body,
+    json_type_name,
+    parse_json_form,
+    parse_query,
+    validation_error,
+)
+from bidbazaar.forms.page_forms import (
+    PAGE_TIMEZONE,
+    AuctionPageForm,
+    CategoryPageForm,
+    ConfirmForm,
+    IndiaDateTimeField,
+    RegisterPageForm,
+    UserSearchForm,
+    optional_int,
+)
+from bidbazaar.models import MAX_ID
+
+__all__ = [
+    "MAX_ID",
+    "MAX_MONEY",
+    "MONEY_PLACES",
+    "MONEY_STEP",
+    "MONEY_TEXT",
+    "PAGE_TIMEZONE",
+    "SORT_CHOICES",
+    "STATUS_CHOICES",
+    "USERNAME",
+    "AuctionForm",
+    "AuctionPageForm",
+    "AuctionSearchForm",
+    "AwardForm",
+    "Between",
+    "BidForm",
+    "CategoryForm",
+    "CategoryPageForm",
+    "ConfirmForm",
+    "IdListField",
+    "IndiaDateTimeField",
+    "JoinAuctionForm",
+    "LoginForm",
+    "MoneyField",
+    "NoCSRFForm",
+    "NotificationsReadForm",
+    "PageForm",
+    "ProfileForm",
+    "RegisterForm",
+    "RegisterPageForm",
+    "SocketBidTarget",
+    "UTCDateTimeField",
+    "UserSearchForm",
+    "accepted_json_types",
+    "choices",
+    "form_errors",
+    "is_required",
+    "json_object_body",
+    "json_type_name",
+    "optional_int",
+    "parse_json_form",
+    "parse_money",
+    "parse_query",
+    "strip",
+    "validation_error",
+]

@@ -1,0 +1,164 @@
+"""The field types and validators every form is built from: money, UTC times, id lists,
+exact number ranges, and the text filter that trims and refuses NUL characters.
+
+Each field that is not a plain WTForms one declares the JSON types it accepts
+(`json_types`); forms.json_input checks a JSON body against them and openapi documents them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, DecimalException
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, Field, SelectChoice
+from wtforms.validators import NumberRange, ValidationError
+
+from bidbazaar.models import MAX_ID  # INTEGER columns' range
+
+MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
+#: Amounts carry at most this many decimals (paise); MONEY_STEP is the smallest amount step.
+MONEY_PLACES = 2
+MONEY_STEP = Decimal(1).scaleb(-MONEY_PLACES)
+#: Plain decimal notation with an optional exponent, ASCII digits only: no NaN, Infinity,
+#: thousands separators, underscores or other scripts' digits (Decimal() accepts all those).
+MONEY_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def strip(value: Any) -> Any:
+    """Trim text, and refuse NUL characters (PostgreSQL text cannot store them)."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        raise ValueError("Must not contain NUL characters.")
+    return value.strip()
+
+
+class Between(NumberRange):
+    """NumberRange compared exactly (int with int, Decimal with Decimal).
+
+    WTForms' NumberRange first asks math.isnan(), which converts to float: an integer
+    past 1e308 raises OverflowError there (a 500 for `?per_page=<400 digits>`). Bounds are
+    plain values here (no callables), which the OpenAPI document shows as they are.
+    """
+
+    def __call__(self, form: Any, field: Field) -> None:
+        data = field.data
+        low, high = self.min, self.max
+        if data is not None and (low is None or data >= low) and (high is None or data <= high):
+            return
+        if self.message is not None:
+            raise ValidationError(self.message)
+        if high is None:
+            raise ValidationError(f"Number must be at least {low}.")
+        raise ValidationError(f"Number must be between {low} and {high}.")
+
+
+def parse_money(text: str) -> Decimal:
+    """An amount in rupees with at most 2 decimals, judged by its digits before any arithmetic.
+
+    Decimal arithmetic (abs, quantize) on `1E1000000` overflows the context, so the
+    magnitude is read from the exponent and the decimals from the digits first; only a
+    value known to fit Numeric(10, 2) is quantized. Raises ValueError with the reason.
+    """
+    if not MONEY_TEXT.fullmatch(text):
+        raise ValueError("Not a valid amount.")
+    try:
+        value = Decimal(text)
+    except DecimalException:  # an exponent past what Decimal can hold at all
+        raise ValueError(f"Must be at most {MAX_MONEY}.") from None
+    if value.is_zero():
+        if value.is_signed():
+            raise ValueError("Not a valid amount (negative zero).")
+        return Decimal("0.00")
+    if value.adjusted() >= 8:  # 1E+8 and up: more digits before the point than the column holds
+        raise ValueError(f"Must be at most {MAX_MONEY}.")
+    _, digits, exponent = value.as_tuple()
+    coefficient = "".join(map(str, digits))
+    places = -(exponent + len(coefficient) - len(coefficient.rstrip("0")))
+    if places > MONEY_PLACES:
+        raise ValueError(f"At most {MONEY_PLACES} decimal places.")
+    return value.quantize(MONEY_STEP)
+
+
+class MoneyField(DecimalField):
+    """Rupees with at most 2 decimals and at most 8 digits before the point (see parse_money)."""
+
+    json_types = (int, Decimal)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or str(valuelist[0]).strip() == "":
+            return
+        self.data = parse_money(str(valuelist[0]).strip())
+
+
+class UTCDateTimeField(Field):
+    """ISO 8601 with a timezone (e.g. 2026-11-27T18:00:00+05:30 or ...Z), kept as UTC."""
+
+    json_types = (str,)
+
+    def __init__(self, *args: Any, assume_timezone: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The HTML datetime-local input has no zone: pages may supply the user's.
+        self.assume_timezone = assume_timezone
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.isoformat() if self.data else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or str(valuelist[0]) == "":
+            return
+        if not str(valuelist[0]).strip():  # passes InputRequired, yet is no time at all
+            raise ValueError("This field is required.")
+        try:
+            value = datetime.fromisoformat(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Not a valid ISO 8601 date and time.") from None
+        if value.tzinfo is None:
+            if self.assume_timezone is None:
+                self.data = None
+                raise ValueError("Include a timezone, e.g. 2026-11-27T18:00:00+05:30.")
+            value = value.replace(tzinfo=self.assume_timezone)
+        try:
+            self.data = value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+05:30
+            self.data = None
+            raise ValueError("Not a valid ISO 8601 date and time.") from None
+
+
+class IdListField(Field):
+    """A JSON list of positive integer ids (HTML: repeated values)."""
+
+    json_types = (list,)
+    #: How many ids one list may carry.
+    max_ids = 1000
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            ids = [int(v) for v in valuelist]
+        except (TypeError, ValueError):
+            self.data = None
+            raise ValueError("Must be a list of integer ids.") from None
+        if len(ids) > self.max_ids or not all(1 <= i <= MAX_ID for i in ids):
+            self.data = None
+            raise ValueError(f"At most {self.max_ids} ids, each from 1 to {MAX_ID}.")
+        self.data = ids
+
+
+class NoCSRFForm(FlaskForm):
+    """Base for the API's forms: the API checks CSRF once, in a request hook."""
+
+    class Meta:
+        csrf = False
+
+
+def choices(*values: str) -> list[SelectChoice]:
+    """Options whose label is their value (an empty value means "any")."""
+    return [SelectChoice(value, value or "any") for value in values]

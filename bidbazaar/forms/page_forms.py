@@ -1,0 +1,71 @@
+"""Forms the server-rendered pages and the admin console add on top of the API's classes."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import DateTimeLocalInput
+
+from bidbazaar.forms.api_forms import AuctionForm, CategoryForm, RegisterForm
+from bidbazaar.forms.fields import Between, NoCSRFForm, UTCDateTimeField, strip
+
+#: The pages' `datetime-local` inputs carry no zone: they are read as India time.
+PAGE_TIMEZONE = ZoneInfo("Asia/Kolkata")
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a <select> value: "" means none."""
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+class IndiaDateTimeField(UTCDateTimeField):
+    """A `datetime-local` input read as Asia/Kolkata time and kept as UTC."""
+
+    widget = DateTimeLocalInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("assume_timezone", PAGE_TIMEZONE)
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.astimezone(PAGE_TIMEZONE).strftime("%Y-%m-%dT%H:%M") if self.data else ""
+
+
+class RegisterPageForm(RegisterForm):
+    """/register: the API's rules plus a password confirmation."""
+
+    confirm_password = PasswordField(
+        "Confirm password", [DataRequired(), EqualTo("password", message="Passwords do not match.")]
+    )
+
+
+class AuctionPageForm(AuctionForm):
+    """/auctions/new: a category picker (choices set by the view) and an India-time deadline."""
+
+    category_id = SelectField("Category", [InputRequired()], coerce=optional_int)
+    deadline = IndiaDateTimeField("Bids close at (India time)", [InputRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state (cancel, withdraw, verify, deactivate): only the CSRF token."""
+
+
+class CategoryPageForm(CategoryForm):
+    """Admin create/rename/move: the parent is picked from the tree ("" = top level)."""
+
+    parent_id = SelectField("Parent category", [Optional()], coerce=optional_int)
+
+
+class UserSearchForm(NoCSRFForm):
+    """/admin/users?q=...&page=..."""
+
+    q = StringField("Search", [Optional(), Length(max=120)], filters=[strip])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
