@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from werkzeug.datastructures import MultiDict
 
 from bidbazaar import forms, openapi
 from bidbazaar.errors import STATUS_BY_CODE
+from bidbazaar.models import utcnow
+from bidbazaar.openapi import responses
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -204,6 +207,70 @@ def test_validation_bounds_come_from_the_forms():
     params = {p["name"]: p for p in openapi.query_parameters(forms.AuctionSearchForm)}
     assert params["sort"]["schema"]["enum"] == forms.SORT_CHOICES
     assert params["status"]["schema"]["enum"] == ["", *forms.STATUS_CHOICES]
+
+
+def test_the_documented_deadline_limit_is_the_one_the_rules_enforce(client, customer, bearer):
+    days = forms.MAX_AUCTION_LENGTH.days
+    create = openapi.build_document()["components"]["schemas"]["AuctionCreate"]
+    assert f"at most {days} days ahead" in create["description"]
+    too_far = (utcnow() + timedelta(days=days + 1)).isoformat()
+
+    response = client.post(
+        "/api/auctions", json={**create["examples"][0], "deadline": too_far}, headers=bearer(customer)
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["details"]["deadline"] == f"Must be within {days} days."
+
+
+# --------------------------------------------------------------------------- serialisers -> schemas
+
+
+@pytest.mark.parametrize(
+    ("component", "view"),
+    [
+        ("UserPublic", "user_public"),
+        ("UserPrivate", "user_private"),
+        ("Category", "category"),
+        ("Auction", "auction"),
+        ("BidPublic", "bid_public"),
+        ("Notification", "notification"),
+    ],
+)
+def test_response_schemas_name_exactly_the_serialisers_keys(component, view):
+    schema = openapi.build_document()["components"]["schemas"][component]
+    assert list(schema["properties"]) == list(responses.serialised_keys()[view])
+    assert schema["required"] == list(schema["properties"]) and schema["additionalProperties"] is False
+
+
+def test_the_full_bid_view_is_the_public_one_and_the_rest_of_the_bidders_view():
+    schemas = openapi.build_document()["components"]["schemas"]
+    full, public = schemas["BidFull"]["properties"], schemas["BidPublic"]["properties"]
+    assert set(full) == set(responses.serialised_keys()["bid_full"])
+    assert list(full)[: len(public)] == list(public)
+
+
+def test_a_column_a_serialiser_starts_returning_is_documented_by_itself(monkeypatch):
+    def summary_with_scheduled_deadline(source, category_name, viewer):
+        return {**auction_summary(source, category_name, viewer), "scheduled_deadline": None}
+
+    auction_summary = responses.auction_summary
+    monkeypatch.setattr(responses, "auction_summary", summary_with_scheduled_deadline)
+
+    auction = openapi.build_document()["components"]["schemas"]["Auction"]
+    assert auction["properties"]["scheduled_deadline"] == responses.TIMESTAMP
+    assert "scheduled_deadline" in auction["required"]
+
+
+def test_a_computed_key_without_a_schema_stops_the_document(monkeypatch):
+    def summary_with_surprise(source, category_name, viewer):
+        return {**auction_summary(source, category_name, viewer), "surprise": True}
+
+    auction_summary = responses.auction_summary
+    monkeypatch.setattr(responses, "auction_summary", summary_with_surprise)
+
+    with pytest.raises(KeyError, match=r"surprise.*VIEW_EXTRAS"):
+        openapi.build_document()
 
 
 # --------------------------------------------------------------------------- Socket.IO contract

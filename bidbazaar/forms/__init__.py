@@ -9,6 +9,7 @@ The doors import every name from `bidbazaar.forms`.
 """
 
 from bidbazaar.forms.api_forms import (
+    MAX_AUCTION_LENGTH,
     SORT_CHOICES,
     STATUS_CHOICES,
     USERNAME,
@@ -62,6 +63,7 @@ from bidbazaar.forms.page_forms import (
 from bidbazaar.models import MAX_ID
 
 __all__ = [
+    "MAX_AUCTION_LENGTH",
     "MAX_ID",
     "MAX_MONEY",
     "MONEY_PLACES",

@@ -7,6 +7,7 @@ them through forms.json_input, the OpenAPI document describes them field by fiel
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -66,6 +67,12 @@ class ProfileForm(FlaskForm):
 
 
 # --------------------------------------------------------------------------- auctions
+
+
+#: How far ahead a deadline may be set: a job is needed this year, not in year 9999. Checked
+#: by the auction rules (services), which know `now`; named here with the form's other bounds
+#: so the OpenAPI document reads it without depending on the rules.
+MAX_AUCTION_LENGTH = timedelta(days=365)
 
 
 class AuctionForm(FlaskForm):

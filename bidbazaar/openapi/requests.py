@@ -1,0 +1,224 @@
+"""Request bodies and query parameters, read from the form classes that validate them.
+
+Each field's JSON type comes from the rule forms.parse_json_form applies
+(forms.accepted_json_types), whether it is required from forms.is_required, and its bounds
+from its validators (Length, Between, Regexp, Email, AnyOf) and choices: the document
+cannot promise what the API does not check.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from wtforms import SelectField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Regexp
+
+from bidbazaar import forms
+from bidbazaar.models import utcnow
+from bidbazaar.openapi.schemas import Schema, nullable, number
+
+STRING_RULES = "Leading and trailing whitespace is removed before the length is checked; NUL characters are refused."
+
+
+def form_fields(form_cls: type) -> list[tuple[str, UnboundField]]:
+    """The form's fields in declaration order, read from the class (no app context needed)."""
+    fields = [
+        (name, value)
+        for name in dir(form_cls)
+        if not name.startswith("_") and isinstance(value := getattr(form_cls, name), UnboundField)
+    ]
+    return sorted(fields, key=lambda item: item[1].creation_counter)
+
+
+def field_validators(unbound: UnboundField) -> list[Any]:
+    """The validators a field is declared with (positionally or by keyword)."""
+    if "validators" in unbound.kwargs:
+        return list(unbound.kwargs["validators"] or [])
+    return list(unbound.args[1]) if len(unbound.args) > 1 else []
+
+
+def field_label(unbound: UnboundField) -> str | None:
+    """The field's label, when it is declared as text."""
+    label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else None)
+    return label if isinstance(label, str) else None
+
+
+def field_type(field_class: type) -> Schema:
+    """The JSON type forms.parse_json_form accepts for a field of this class."""
+    types = forms.accepted_json_types(field_class)
+    if list in types:  # forms.IdListField: a capped list of valid INTEGER ids
+        return {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": forms.MAX_ID},
+            "maxItems": field_class.max_ids,
+        }
+    if bool in types:
+        return {"type": "boolean"}
+    if Decimal in types:
+        if issubclass(field_class, forms.MoneyField):
+            return {"type": "number", "multipleOf": number(forms.MONEY_STEP)}
+        return {"type": "number"}
+    if int in types:
+        return {"type": "integer"}
+    if issubclass(field_class, forms.UTCDateTimeField):
+        return {"type": "string", "format": "date-time"}
+    return {"type": "string"}
+
+
+def field_schema(unbound: UnboundField, *, allow_null: bool) -> Schema:
+    """One field: its JSON type, label, bounds, choices and default."""
+    schema = field_type(unbound.field_class)
+    label = field_label(unbound)
+    if label:
+        schema["title"] = label
+    numeric = schema["type"] in ("integer", "number")
+    for validator in field_validators(unbound):
+        if isinstance(validator, Length):
+            if validator.min is not None and validator.min > 0:
+                schema["minLength"] = validator.min
+            if validator.max is not None and validator.max >= 0:
+                schema["maxLength"] = validator.max
+        elif isinstance(validator, NumberRange) and numeric:  # forms.Between: plain bounds
+            if validator.min is not None:
+                schema["minimum"] = number(validator.min)
+            if validator.max is not None:
+                schema["maximum"] = number(validator.max)
+        elif isinstance(validator, Regexp):
+            schema["pattern"] = validator.regex.pattern
+        elif isinstance(validator, Email):
+            schema["format"] = "email"
+        elif isinstance(validator, AnyOf):
+            schema["enum"] = list(validator.values)
+        elif isinstance(validator, DataRequired) and schema["type"] == "string":
+            schema.setdefault("minLength", 1)  # and not blank once stripped
+    if issubclass(unbound.field_class, SelectField):
+        schema["enum"] = _choices(unbound)
+    if schema["type"] == "string" and "enum" not in schema:
+        schema["description"] = STRING_RULES if "filters" in unbound.kwargs else "Must not contain NUL characters."
+    if "default" in unbound.kwargs and unbound.kwargs["default"] is not None:
+        schema["default"] = unbound.kwargs["default"]
+    return nullable(schema) if allow_null else schema
+
+
+def _choices(unbound: UnboundField) -> list[Any]:
+    values = []
+    for choice in unbound.kwargs.get("choices") or []:
+        values.append(choice.value if hasattr(choice, "value") else choice[0] if isinstance(choice, tuple) else choice)
+    return values
+
+
+def form_body(
+    form_cls: type, *, partial: bool = False, description: str = "", example: Any = None, **extra: Any
+) -> Schema:
+    """The JSON object forms.parse_json_form(form_cls) accepts.
+
+    Unknown fields are refused; JSON null stands for "not given" on optional fields and is
+    refused on required ones. With partial=True (PUT) every field is optional.
+    """
+    properties: dict[str, Schema] = {}
+    required: list[str] = []
+    for name, unbound in form_fields(form_cls):
+        needed = forms.is_required(field_validators(unbound))
+        properties[name] = field_schema(unbound, allow_null=not needed)
+        if needed and not partial:
+            required.append(name)
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    schema.update(extra)
+    if description:
+        schema["description"] = description
+    if example is not None:
+        schema["examples"] = [example]
+    return schema
+
+
+def query_parameters(form_cls: type, names: tuple[str, ...] | None = None) -> list[Schema]:
+    """Query-string parameters validated by a form (forms.parse_query)."""
+    parameters = []
+    for name, unbound in form_fields(form_cls):
+        if names is not None and name not in names:
+            continue
+        schema = field_schema(unbound, allow_null=False)
+        schema.pop("title", None)
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return parameters
+
+
+def page_query(*extra: str) -> list[Schema]:
+    """`page` and `per_page` of a listing, and its own filters among forms.PageForm's."""
+    return query_parameters(forms.PageForm, ("page", "per_page", *extra))
+
+
+def example_deadline() -> str:
+    """A deadline a week from now, in India time (examples must stay valid as time passes)."""
+    moment = (utcnow() + timedelta(days=7)).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    return moment.replace(microsecond=0, second=0, minute=0).isoformat()
+
+
+def request_schemas() -> dict[str, Schema]:
+    """The request-body components, each from the form the endpoint validates with."""
+    return {
+        "RegisterRequest": form_body(
+            forms.RegisterForm,
+            example={
+                "username": "asha",
+                "email": "asha@example.com",
+                "password": "s3cret-pass",
+                "is_service_provider": False,
+            },
+        ),
+        "LoginRequest": form_body(
+            forms.LoginForm,
+            description="`username` is the username or the email, case-insensitively.",
+            example={"username": "asha", "password": "s3cret-pass"},
+        ),
+        "ProfileUpdate": form_body(
+            forms.ProfileForm,
+            partial=True,
+            description="Only the fields given change. `new_password` needs `current_password`; it ends every "
+            "other session and token and answers with fresh credentials.",
+            example={"is_service_provider": True},
+        ),
+        "AuctionCreate": form_body(
+            forms.AuctionForm,
+            description="`budget_max` must be at least `budget_min`; `deadline` carries a timezone and lies in the "
+            f"future, at most {forms.MAX_AUCTION_LENGTH.days} days ahead; `category_id` must exist. "
+            "Honours `Idempotency-Key`.",
+            example={
+                "title": "Weekly cleaning, 3BHK",
+                "description": "Weekly cleaning for a 3-bedroom flat in Andheri West, own supplies.",
+                "category_id": 1,
+                "location": "Mumbai, Maharashtra",
+                "budget_min": 1000,
+                "budget_max": 2000,
+                "deadline": example_deadline(),
+            },
+        ),
+        "AuctionUpdate": form_body(
+            forms.AuctionForm,
+            partial=True,
+            description="Only the fields given change. Once the first bid exists only a later `deadline` and "
+            "`requirements` may change (anything else is 409 AUCTION_LOCKED).",
+            example={"requirements": "Bring a ladder."},
+            minProperties=1,
+        ),
+        "BidCreate": form_body(
+            forms.BidForm,
+            description="`amount` must be at most `budget_max` and at least BID_MIN_DECREMENT below the current "
+            "lowest active bid. Honours `Idempotency-Key`.",
+            example={"amount": 1400, "description": "Two cleaners, 3 hours, own supplies", "estimated_duration": "3h"},
+        ),
+        "AwardRequest": form_body(forms.AwardForm, example={"bid_id": 1}),
+        "CategoryCreate": form_body(forms.CategoryForm, example={"name": "Gardening", "parent_id": None}),
+        "CategoryUpdate": form_body(forms.CategoryForm, partial=True, example={"description": "Lawns and plants"}),
+        "NotificationsRead": form_body(
+            forms.NotificationsReadForm,
+            description='Give `ids` or `"all": true`.',
+            example={"ids": [1, 2]},
+            anyOf=[{"required": ["ids"]}, {"required": ["all"]}],
+        ),
+    }

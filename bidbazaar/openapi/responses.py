@@ -1,0 +1,212 @@
+"""Response schemas, generated from the serialisers in models.py and the columns they read.
+
+Each serialiser is rendered once for a blank model object: the keys it returns are the
+properties, in its order, and a key that names a column takes its type and nullability from
+that column. A key that is not a column (computed, like `is_mine` or `bidder`) must be given
+its schema in VIEW_EXTRAS below, else the document does not build and every test fails:
+when a serialiser gains a key, the schema follows or says what it is missing. The schemas
+are closed (`additionalProperties: false`), so tests/test_schemathesis.py fails when a body
+carries a key the document does not name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, Integer, Numeric, String
+
+from bidbazaar.errors import STATUS_BY_CODE
+from bidbazaar.models import (
+    Auction,
+    AuctionEvent,
+    AuctionStatus,
+    Bid,
+    BidStatus,
+    Category,
+    Notification,
+    User,
+    UTCDateTime,
+    auction_summary,
+    bid_view,
+)
+from bidbazaar.openapi.schemas import COUNT, ID, MONEY, TIMESTAMP, Schema, nullable, obj, ref
+from bidbazaar.queries import DETAIL_BIDS
+
+
+def column_schema(column: Column) -> Schema:
+    """What a column's value looks like once models' serialisers and json_format render it."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        schema = TIMESTAMP
+    elif isinstance(kind, Numeric):  # every Numeric column holds rupees
+        schema = MONEY
+    elif isinstance(kind, Boolean):
+        schema = {"type": "boolean"}
+    elif isinstance(kind, Integer):
+        is_reference = column.primary_key or bool(column.foreign_keys)
+        # An id is at least 1; a reference that may be missing is documented as integer-or-null.
+        schema = ID if is_reference and not column.nullable else {"type": "integer"}
+    elif isinstance(kind, String):
+        schema = {"type": "string"}
+    elif isinstance(kind, JSON):
+        schema = {"type": "object"}
+    else:
+        raise TypeError(f"openapi has no JSON type for column {column} ({kind!r})")
+    return nullable(schema) if column.nullable else schema
+
+
+def columns_properties(
+    model: type, keys: tuple[str, ...], extras: dict[str, Schema] | None = None
+) -> dict[str, Schema]:
+    """The properties of a body whose keys are these, each the model's column of that name
+    unless `extras` gives its schema (a computed key, or one the column says too little about)."""
+    extras = extras or {}
+    columns = model.__table__.c
+    properties = {}
+    for key in keys:
+        if key in extras:
+            properties[key] = extras[key]
+        elif key in columns:
+            properties[key] = column_schema(columns[key])
+        else:
+            raise KeyError(
+                f"{model.__name__}'s serialiser returns {key!r}, not a column: add its schema to VIEW_EXTRAS"
+            )
+    return properties
+
+
+#: What the columns do not say: computed keys, and columns with a narrower meaning.
+VIEW_EXTRAS: dict[str, dict[str, Schema]] = {
+    "auction": {
+        "category_name": column_schema(Category.__table__.c.name),
+        "status": {"type": "string", "enum": list(AuctionStatus.ALL)},
+        "bid_count": COUNT,
+        "is_mine": {"type": "boolean", "description": "True when the viewer created this auction."},
+    },
+    "bid": {
+        "status": {"type": "string", "enum": list(BidStatus.ALL)},
+        "bidder": {"type": "string", "pattern": "^Bidder [0-9]+$", "description": "Stable pseudonym on this auction."},
+        "is_mine": {"type": "boolean"},
+        "username": column_schema(User.__table__.c.username),
+    },
+    "notification": {
+        "type": {"type": "string", "description": "new_bid, outbid, auction_won, auction_lost, ..."},
+        "read": {"type": "boolean"},
+    },
+    "event": {
+        "seq": {"type": "integer", "minimum": 1},
+        "type": {"type": "string", "description": "auction_created, bid_placed, bid_withdrawn, ..."},
+        "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+}
+
+#: The keys of services' event view (redact_event) and of the auction part of a placed bid's
+#: body: built outside models.py, so named here; the closed schemas catch a drift.
+EVENT_KEYS = ("auction_id", "seq", "type", "payload", "created_at", "hash")
+BID_PLACED_AUCTION_KEYS = ("id", "lowest_bid", "bid_count", "deadline")
+
+
+def serialised_keys() -> dict[str, tuple[str, ...]]:
+    """The keys each serialiser returns, in its order, read by rendering blank objects.
+
+    Transient objects (never added to a session): no database or app context is needed.
+    """
+    viewer = User(id=1)
+    auction = Auction(created_by=2)
+    bid = Bid(user_id=viewer.id, bidder=viewer)
+    views: dict[str, dict[str, Any]] = {
+        "user_public": viewer.to_public_dict(),
+        "user_private": viewer.to_private_dict(),
+        "category": Category().to_dict(),
+        "auction": auction_summary(auction, "", None),
+        "bid_public": bid_view(bid, None, auction),  # an anonymous watcher
+        "bid_full": bid_view(bid, viewer, auction),  # its bidder
+        "notification": Notification().to_dict(),
+    }
+    return {name: tuple(view) for name, view in views.items()}
+
+
+CREDENTIALS = {
+    "access_token": {"type": "string", "description": "Send as `Authorization: Bearer <token>`."},
+    "token_type": {"type": "string", "const": "Bearer"},
+    "expires_at": TIMESTAMP,
+    "csrf_token": {"type": "string", "description": "Send as X-CSRFToken on unsafe cookie-session requests."},
+}
+
+PAGINATION = {
+    "page": {"type": "integer", "minimum": 1},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+    "total": COUNT,
+    "pages": COUNT,
+}
+
+
+def bid_placed_auction() -> Schema:
+    """The auction part of POST /api/auctions/{id}/bids's 201 body."""
+    return obj(columns_properties(Auction, BID_PLACED_AUCTION_KEYS))
+
+
+def response_schemas() -> dict[str, Schema]:
+    """The components that describe response bodies."""
+    keys = serialised_keys()
+    user_public = columns_properties(User, keys["user_public"])
+    user_private = columns_properties(User, keys["user_private"])
+    user_counts = {"auction_count": COUNT, "bid_count": COUNT}
+    category = columns_properties(Category, keys["category"])
+    auction = columns_properties(Auction, keys["auction"], VIEW_EXTRAS["auction"])
+    bid_public = columns_properties(Bid, keys["bid_public"], VIEW_EXTRAS["bid"])
+    # The bidder's view adds to the public one; listed after it, as the public keys come first.
+    bid_full = {**bid_public, **columns_properties(Bid, keys["bid_full"], VIEW_EXTRAS["bid"])}
+    return {
+        "ErrorCode": {
+            "type": "string",
+            "enum": list(STATUS_BY_CODE),
+            "description": "Machine-readable error code; the HTTP status follows from it.",
+        },
+        "Error": obj(
+            {
+                "error": {"type": "string", "description": "Human-readable message."},
+                "code": ref("ErrorCode"),
+                "details": {
+                    "type": "object",
+                    "description": "Per-field messages for VALIDATION_ERROR; rule data (e.g. max_allowed) otherwise.",
+                },
+            },
+            examples=[
+                {"error": "Validation failed", "code": "VALIDATION_ERROR", "details": {"title": "Field is required."}}
+            ],
+        ),
+        "UserPublic": obj(user_public, description="What anyone may see of a user: no email."),
+        "UserPrivate": obj(user_private, description="What a user sees of itself."),
+        "Profile": obj({**user_private, **user_counts, "unread_count": COUNT}),
+        "PublicProfile": obj(
+            {**user_public, "auction_count": user_counts["auction_count"]},
+            description="No bid_count: nothing public may move when a user bids.",
+        ),
+        "Category": obj(category),
+        "CategoryNode": obj({**category, "subcategories": {"type": "array", "items": ref("CategoryNode")}}),
+        "Auction": obj(auction, description="The listing view of an auction."),
+        "AuctionDetail": obj(
+            {
+                **auction,
+                "creator": ref("UserPublic"),
+                "bids": {
+                    "type": "array",
+                    "items": ref("Bid"),
+                    "maxItems": DETAIL_BIDS,
+                    "description": f"The latest {DETAIL_BIDS} bids, newest first, under the privacy rules.",
+                },
+                "winning_bid": nullable(ref("Bid")),
+                "server_time": TIMESTAMP,
+                "seconds_remaining": COUNT,
+                "last_seq": {"type": "integer", "minimum": 0, "description": "Seq of the auction's latest event."},
+            },
+            description="GET /api/auctions/{id}; the same JSON as the join_auction snapshot.",
+        ),
+        "BidPublic": obj(bid_public, description="A competitor's or anonymous viewer's view of a bid."),
+        "BidFull": obj(bid_full, description="The bidder's own bid, or any bid as seen by the creator or an admin."),
+        "Bid": {"anyOf": [ref("BidPublic"), ref("BidFull")]},
+        "Pagination": obj(PAGINATION),
+        "AuctionEvent": obj(columns_properties(AuctionEvent, EVENT_KEYS, VIEW_EXTRAS["event"])),
+        "Notification": obj(columns_properties(Notification, keys["notification"], VIEW_EXTRAS["notification"])),
+    }
