@@ -124,6 +124,19 @@ def test_every_operation_documents_its_errors_with_the_error_schema():
                     assert STATUS_BY_CODE[code] == int(status), (method, path, status, code)
 
 
+def test_a_429_is_documented_exactly_where_the_limiter_can_answer_one(app, client, time_machine):
+    """The health probe is exempt from every limit; the document listed a 429 for it all the same."""
+    time_machine.move_to(utcnow().replace(second=1), tick=False)  # both windows within one minute
+    app.config.update(RATELIMIT_ENABLED=True, DEFAULT_RATE_LIMIT="1 per minute")
+
+    health = {client.get("/api/health").status_code for _ in range(3)}
+    categories = [client.get("/api/categories").status_code for _ in range(2)]
+
+    assert 429 not in health and categories == [200, 429]
+    for (method, path), op in document_operations(openapi.build_document()).items():
+        assert ("429" in op["responses"]) == (path != "/api/health"), (method, path)
+
+
 def test_the_error_code_enum_is_every_code_errors_py_knows():
     enum = openapi.build_document()["components"]["schemas"]["ErrorCode"]["enum"]
     assert enum == list(STATUS_BY_CODE)

@@ -15,6 +15,7 @@ from typing import Any
 from bidbazaar.errors import STATUS_BY_CODE
 from bidbazaar.models import MAX_ID
 from bidbazaar.openapi.schemas import Schema, json_content, obj, ref
+from bidbazaar.rate_limits import EXEMPT_ENDPOINTS
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: VALIDATION_ERROR names each bad field in `details`; INVALID_JSON for a malformed body.",
@@ -101,7 +102,8 @@ def render(endpoint: str, op: Operation) -> dict[str, Any]:
     """The OpenAPI operation object of the Flask endpoint `endpoint` (e.g. "api.place_bid")."""
     writes = op.method != "get"
     found: list[str] = ["AUTH_REQUIRED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]  # a dead token is a 401 anywhere
-    found.append("RATE_LIMITED")  # as the document always had it: on every route, the health probe too
+    if endpoint not in EXEMPT_ENDPOINTS:  # the health probe is never limited; every other route is
+        found.append("RATE_LIMITED")
     if writes:
         found.append("UNSUPPORTED_MEDIA_TYPE")
         if op.auth == "login":
