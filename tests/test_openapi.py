@@ -17,7 +17,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from werkzeug.datastructures import MultiDict
 
-from bidbazaar import forms, openapi
+from bidbazaar import api_docs, forms, openapi
 from bidbazaar.errors import STATUS_BY_CODE
 from bidbazaar.models import utcnow
 from bidbazaar.openapi import responses
@@ -99,6 +99,22 @@ def test_the_served_document_points_at_this_server(document):
     built = openapi.build_document()
     assert "servers" not in built
     assert document["paths"].keys() == built["paths"].keys()
+
+
+def test_the_served_document_is_rendered_once_per_server_and_example_hour(app, client, time_machine):
+    first = client.get("/api/openapi.json")
+    again = client.get("/api/openapi.json")
+    assert (again.get_data(), again.headers["Content-Type"]) == (first.get_data(), first.headers["Content-Type"])
+
+    time_machine.move_to(utcnow() + timedelta(days=1))
+    later = json.loads(client.get("/api/openapi.json").get_data())
+    assert later["components"]["schemas"]["AuctionCreate"]["examples"][0]["deadline"] == openapi.example_deadline()
+    other = json.loads(client.get("/api/openapi.json", base_url="http://docs.example").get_data())
+    assert other["servers"][0]["url"] == "http://docs.example"
+
+    for n in range(2 * api_docs.CACHED_DOCUMENTS):  # the Host header is the client's to choose
+        client.get("/api/openapi.json", base_url=f"http://host{n}.example")
+    assert len(app.extensions["api_docs.openapi"]) <= api_docs.CACHED_DOCUMENTS
 
 
 def test_every_operation_documents_its_errors_with_the_error_schema():

@@ -17,11 +17,11 @@ from typing import Any
 from bidbazaar.models import MAX_ID
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
-from bidbazaar.openapi.requests import query_parameters, request_schemas
+from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
 from bidbazaar.openapi.responses import response_schemas
 from bidbazaar.openapi.schemas import json_content, ref
 
-__all__ = ["ANONYMOUS", "MAX_ID", "build_document", "query_parameters", "ref"]
+__all__ = ["ANONYMOUS", "MAX_ID", "build_document", "example_deadline", "query_parameters", "ref"]
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
