@@ -64,6 +64,7 @@ def is_required(validators: Iterable[Any]) -> bool:
 
 
 def validation_error(errors: dict[str, Any]) -> DomainError:
+    """The VALIDATION_ERROR whose `details` name each bad field."""
     return DomainError("VALIDATION_ERROR", "Validation failed", errors)
 
 
