@@ -17,7 +17,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from werkzeug.datastructures import MultiDict
 
-from bidbazaar import api_docs, forms, openapi
+from bidbazaar import api_docs, forms, models, openapi
 from bidbazaar.errors import STATUS_BY_CODE
 from bidbazaar.models import utcnow
 from bidbazaar.openapi import responses
@@ -283,8 +283,8 @@ def test_a_column_a_serialiser_starts_returning_is_documented_by_itself(monkeypa
     def summary_with_scheduled_deadline(source, category_name, viewer):
         return {**auction_summary(source, category_name, viewer), "scheduled_deadline": None}
 
-    auction_summary = responses.auction_summary
-    monkeypatch.setattr(responses, "auction_summary", summary_with_scheduled_deadline)
+    auction_summary = models.auction_summary
+    monkeypatch.setattr(models, "auction_summary", summary_with_scheduled_deadline)
 
     auction = openapi.build_document()["components"]["schemas"]["Auction"]
     assert auction["properties"]["scheduled_deadline"] == responses.TIMESTAMP
@@ -295,8 +295,8 @@ def test_a_computed_key_without_a_schema_stops_the_document(monkeypatch):
     def summary_with_surprise(source, category_name, viewer):
         return {**auction_summary(source, category_name, viewer), "surprise": True}
 
-    auction_summary = responses.auction_summary
-    monkeypatch.setattr(responses, "auction_summary", summary_with_surprise)
+    auction_summary = models.auction_summary
+    monkeypatch.setattr(models, "auction_summary", summary_with_surprise)
 
     with pytest.raises(KeyError, match=r"surprise.*VIEW_EXTRAS"):
         openapi.build_document()

@@ -5,7 +5,8 @@
 - forms.page_forms: what the HTML pages add (password confirmation, India-time inputs, pickers);
 - forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`).
 
-The doors import every name from `bidbazaar.forms`.
+The doors import every name they use from `bidbazaar.forms`; the building blocks stay in
+forms.fields.
 """
 
 from bidbazaar.forms.api_forms import (
@@ -26,20 +27,7 @@ from bidbazaar.forms.api_forms import (
     RegisterForm,
     SocketBidTarget,
 )
-from bidbazaar.forms.fields import (
-    MAX_MONEY,
-    MONEY_PLACES,
-    MONEY_STEP,
-    MONEY_TEXT,
-    Between,
-    IdListField,
-    MoneyField,
-    NoCSRFForm,
-    UTCDateTimeField,
-    choices,
-    parse_money,
-    strip,
-)
+from bidbazaar.forms.fields import MAX_MONEY, MONEY_STEP, MoneyField, UTCDateTimeField
 from bidbazaar.forms.json_input import (
     accepted_json_types,
     form_errors,
@@ -66,9 +54,7 @@ __all__ = [
     "MAX_AUCTION_LENGTH",
     "MAX_ID",
     "MAX_MONEY",
-    "MONEY_PLACES",
     "MONEY_STEP",
-    "MONEY_TEXT",
     "PAGE_TIMEZONE",
     "SORT_CHOICES",
     "STATUS_CHOICES",
@@ -77,17 +63,14 @@ __all__ = [
     "AuctionPageForm",
     "AuctionSearchForm",
     "AwardForm",
-    "Between",
     "BidForm",
     "CategoryForm",
     "CategoryPageForm",
     "ConfirmForm",
-    "IdListField",
     "IndiaDateTimeField",
     "JoinAuctionForm",
     "LoginForm",
     "MoneyField",
-    "NoCSRFForm",
     "NotificationsReadForm",
     "PageForm",
     "ProfileForm",
@@ -97,15 +80,12 @@ __all__ = [
     "UTCDateTimeField",
     "UserSearchForm",
     "accepted_json_types",
-    "choices",
     "form_errors",
     "is_required",
     "json_object_body",
     "json_type_name",
     "optional_int",
     "parse_json_form",
-    "parse_money",
     "parse_query",
-    "strip",
     "validation_error",
 ]

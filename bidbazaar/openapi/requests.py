@@ -49,7 +49,7 @@ def field_label(unbound: UnboundField) -> str | None:
 def field_type(field_class: type) -> Schema:
     """The JSON type forms.parse_json_form accepts for a field of this class."""
     types = forms.accepted_json_types(field_class)
-    if list in types:  # forms.IdListField: a capped list of valid INTEGER ids
+    if list in types:  # forms.fields.IdListField: a capped list of valid INTEGER ids
         return {
             "type": "array",
             "items": {"type": "integer", "minimum": 1, "maximum": forms.MAX_ID},
@@ -81,7 +81,7 @@ def field_schema(unbound: UnboundField, *, allow_null: bool) -> Schema:
                 schema["minLength"] = validator.min
             if validator.max is not None and validator.max >= 0:
                 schema["maxLength"] = validator.max
-        elif isinstance(validator, NumberRange) and numeric:  # forms.Between: plain bounds
+        elif isinstance(validator, NumberRange) and numeric:  # forms.fields.Between: plain bounds
             if validator.min is not None:
                 schema["minimum"] = number(validator.min)
             if validator.max is not None:

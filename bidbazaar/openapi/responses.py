@@ -15,20 +15,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Integer, Numeric, String
 
+from bidbazaar import models
 from bidbazaar.errors import STATUS_BY_CODE
-from bidbazaar.models import (
-    Auction,
-    AuctionEvent,
-    AuctionStatus,
-    Bid,
-    BidStatus,
-    Category,
-    Notification,
-    User,
-    UTCDateTime,
-    auction_summary,
-    bid_view,
-)
 from bidbazaar.openapi.schemas import COUNT, ID, MONEY, TIMESTAMP, Schema, nullable, obj, ref
 from bidbazaar.queries import DETAIL_BIDS
 
@@ -36,7 +24,7 @@ from bidbazaar.queries import DETAIL_BIDS
 def column_schema(column: Column) -> Schema:
     """What a column's value looks like once models' serialisers and json_format render it."""
     kind = column.type
-    if isinstance(kind, UTCDateTime):
+    if isinstance(kind, models.UTCDateTime):
         schema = TIMESTAMP
     elif isinstance(kind, Numeric):  # every Numeric column holds rupees
         schema = MONEY
@@ -78,16 +66,16 @@ def columns_properties(
 #: What the columns do not say: computed keys, and columns with a narrower meaning.
 VIEW_EXTRAS: dict[str, dict[str, Schema]] = {
     "auction": {
-        "category_name": column_schema(Category.__table__.c.name),
-        "status": {"type": "string", "enum": list(AuctionStatus.ALL)},
+        "category_name": column_schema(models.Category.__table__.c.name),
+        "status": {"type": "string", "enum": list(models.AuctionStatus.ALL)},
         "bid_count": COUNT,
         "is_mine": {"type": "boolean", "description": "True when the viewer created this auction."},
     },
     "bid": {
-        "status": {"type": "string", "enum": list(BidStatus.ALL)},
+        "status": {"type": "string", "enum": list(models.BidStatus.ALL)},
         "bidder": {"type": "string", "pattern": "^Bidder [0-9]+$", "description": "Stable pseudonym on this auction."},
         "is_mine": {"type": "boolean"},
-        "username": column_schema(User.__table__.c.username),
+        "username": column_schema(models.User.__table__.c.username),
     },
     "notification": {
         "type": {"type": "string", "description": "new_bid, outbid, auction_won, auction_lost, ..."},
@@ -111,17 +99,17 @@ def serialised_keys() -> dict[str, tuple[str, ...]]:
 
     Transient objects (never added to a session): no database or app context is needed.
     """
-    viewer = User(id=1)
-    auction = Auction(created_by=2)
-    bid = Bid(user_id=viewer.id, bidder=viewer)
+    viewer = models.User(id=1)
+    auction = models.Auction(created_by=2)
+    bid = models.Bid(user_id=viewer.id, bidder=viewer)
     views: dict[str, dict[str, Any]] = {
         "user_public": viewer.to_public_dict(),
         "user_private": viewer.to_private_dict(),
-        "category": Category().to_dict(),
-        "auction": auction_summary(auction, "", None),
-        "bid_public": bid_view(bid, None, auction),  # an anonymous watcher
-        "bid_full": bid_view(bid, viewer, auction),  # its bidder
-        "notification": Notification().to_dict(),
+        "category": models.Category().to_dict(),
+        "auction": models.auction_summary(auction, "", None),
+        "bid_public": models.bid_view(bid, None, auction),  # an anonymous watcher
+        "bid_full": models.bid_view(bid, viewer, auction),  # its bidder
+        "notification": models.Notification().to_dict(),
     }
     return {name: tuple(view) for name, view in views.items()}
 
@@ -143,20 +131,20 @@ PAGINATION = {
 
 def bid_placed_auction() -> Schema:
     """The auction part of POST /api/auctions/{id}/bids's 201 body."""
-    return obj(columns_properties(Auction, BID_PLACED_AUCTION_KEYS))
+    return obj(columns_properties(models.Auction, BID_PLACED_AUCTION_KEYS))
 
 
 def response_schemas() -> dict[str, Schema]:
     """The components that describe response bodies."""
     keys = serialised_keys()
-    user_public = columns_properties(User, keys["user_public"])
-    user_private = columns_properties(User, keys["user_private"])
+    user_public = columns_properties(models.User, keys["user_public"])
+    user_private = columns_properties(models.User, keys["user_private"])
     user_counts = {"auction_count": COUNT, "bid_count": COUNT}
-    category = columns_properties(Category, keys["category"])
-    auction = columns_properties(Auction, keys["auction"], VIEW_EXTRAS["auction"])
-    bid_public = columns_properties(Bid, keys["bid_public"], VIEW_EXTRAS["bid"])
+    category = columns_properties(models.Category, keys["category"])
+    auction = columns_properties(models.Auction, keys["auction"], VIEW_EXTRAS["auction"])
+    bid_public = columns_properties(models.Bid, keys["bid_public"], VIEW_EXTRAS["bid"])
     # The bidder's view adds to the public one; listed after it, as the public keys come first.
-    bid_full = {**bid_public, **columns_properties(Bid, keys["bid_full"], VIEW_EXTRAS["bid"])}
+    bid_full = {**bid_public, **columns_properties(models.Bid, keys["bid_full"], VIEW_EXTRAS["bid"])}
     return {
         "ErrorCode": {
             "type": "string",
@@ -207,6 +195,6 @@ def response_schemas() -> dict[str, Schema]:
         "BidFull": obj(bid_full, description="The bidder's own bid, or any bid as seen by the creator or an admin."),
         "Bid": {"anyOf": [ref("BidPublic"), ref("BidFull")]},
         "Pagination": obj(PAGINATION),
-        "AuctionEvent": obj(columns_properties(AuctionEvent, EVENT_KEYS, VIEW_EXTRAS["event"])),
-        "Notification": obj(columns_properties(Notification, keys["notification"], VIEW_EXTRAS["notification"])),
+        "AuctionEvent": obj(columns_properties(models.AuctionEvent, EVENT_KEYS, VIEW_EXTRAS["event"])),
+        "Notification": obj(columns_properties(models.Notification, keys["notification"], VIEW_EXTRAS["notification"])),
     }
