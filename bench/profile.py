@@ -160,7 +160,10 @@ import json, os, sys, time
 sys.path.insert(0, os.getcwd())
 os.environ.update(json.loads(sys.argv[1]))
 from app import create_app
-from bidbazaar.config import Config
+try:
+    from bidbazaar.config import Config
+except ImportError:  # --rev before the bidbazaar package (issue 12): config.py was top-level
+    from config import Config
 from flask import jsonify
 app = create_app(Config())
 app.add_url_rule("/__bench/trivial", "bench_trivial", lambda: jsonify({"ok": True}))

@@ -249,7 +249,7 @@ def set_active(user: User, active: bool) -> deactivation.Stakes:
     """Deactivate or reactivate an account; returns what a deactivation took away.
 
     Deactivation is one transaction: the flag, the provider's active bids withdrawn and the
-    customer's open auctions cancelled (deactivation.py), and every session and token
+    customer's open auctions cancelled (services/deactivation.py), and every session and token
     revoked; sockets are dropped and the news goes out after the commit. Reactivation gives
     back the account only, not those bids or auctions.
     """

@@ -14,6 +14,7 @@ from flask_login import current_user
 from bidbazaar import accounts, queries, services
 from bidbazaar.doors import (
     apply_errors,
+    cancel_auction_action,
     category_choices,
     category_options,
     form_values,
@@ -106,12 +107,7 @@ def auction(auction_id: int) -> Any:
 
 @admin.post("/auctions/<int:auction_id>/cancel")
 def cancel_auction(auction_id: int) -> Any:
-    return run_action(
-        ConfirmForm(),
-        lambda: services.cancel_auction(current_user, auction_id),
-        "The auction was cancelled; its bidders have been told.",
-        url_for("admin.auction", auction_id=auction_id),
-    )
+    return cancel_auction_action(auction_id, url_for("admin.auction", auction_id=auction_id))
 
 
 # --------------------------------------------------------------------------- categories

@@ -1,4 +1,4 @@
-"""The JSON API under /api: each view validates with forms.py, calls one service or query
+"""The JSON API under /api: each view validates with the forms, calls one service or query
 function, and serialises the result. Errors are raised as DomainError (see errors.py)."""
 
 from __future__ import annotations

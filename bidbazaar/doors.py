@@ -24,10 +24,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
-from bidbazaar import queries
+from bidbazaar import queries, services
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
-from bidbazaar.forms import IDEMPOTENCY_KEY_MESSAGE, is_idempotency_key, validation_error
+from bidbazaar.forms import IDEMPOTENCY_KEY_MESSAGE, ConfirmForm, is_idempotency_key, validation_error
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import User
 
@@ -137,6 +137,16 @@ def run_action(form: FlaskForm, action: Callable[[], Any], success: str, target:
         else:
             flash(success, "success")
     return redirect(target)
+
+
+def cancel_auction_action(auction_id: int, target: str) -> Any:
+    """The cancel button, on the creator's auction page and in the admin console alike."""
+    return run_action(
+        ConfirmForm(),
+        lambda: services.cancel_auction(current_user, auction_id),
+        "The auction was cancelled; its bidders have been told.",
+        target,
+    )
 
 
 def category_options() -> list[tuple[int, str]]:

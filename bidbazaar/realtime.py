@@ -58,7 +58,7 @@ def credential_room(credential_id: int) -> str:
 def personal_rooms(user_id: int) -> list[str]:
     """The rooms reaching the user's sockets whose credential is still valid.
 
-    A write reads them inside its own transaction (services._notify, before the commit):
+    A write reads them inside its own transaction (services.notifications.notify, before the commit):
     after the commit the connection is back in the pool, and checking one out again
     (with PostgreSQL's pre-ping) cost more than the bid's own statements.
     """

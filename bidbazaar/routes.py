@@ -1,5 +1,5 @@
 """Server-rendered pages: each view takes a form, makes one service or query call and
-renders a template. The rules live in services.py and accounts.py; a DomainError they
+renders a template. The rules live in services/ and accounts.py; a DomainError they
 raise comes back next to the field it is about, or as a flashed message."""
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from bidbazaar import accounts, queries, rate_limits, services
-from bidbazaar.doors import apply_errors, category_choices, category_options, form_values, run_action, safe_next, viewer
+from bidbazaar.doors import (
+    apply_errors,
+    cancel_auction_action,
+    category_choices,
+    category_options,
+    form_values,
+    run_action,
+    safe_next,
+    viewer,
+)
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import (
@@ -228,12 +237,7 @@ def award_auction(auction_id: int) -> Any:
 @pages.post("/auctions/<int:auction_id>/cancel")
 @login_required
 def cancel_auction(auction_id: int) -> Any:
-    return run_action(
-        ConfirmForm(),
-        lambda: services.cancel_auction(current_user, auction_id),
-        "The auction was cancelled; its bidders have been told.",
-        url_for("pages.auction", auction_id=auction_id),
-    )
+    return cancel_auction_action(auction_id, url_for("pages.auction", auction_id=auction_id))
 
 
 # --------------------------------------------------------------------------- notifications

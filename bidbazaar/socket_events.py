@@ -1,6 +1,6 @@
 """Socket.IO handlers for live bidding, in the /auctions namespace (see docs/realtime.md).
 
-Thin adapters: each handler validates its payload with forms.py, calls the same query or
+Thin adapters: each handler validates its payload with the forms, calls the same query or
 service function as the REST API and answers through the acknowledgement. Broadcasting
 is not done here: services publish after their commit, whichever adapter called them.
 """

@@ -34,6 +34,7 @@ from bidbazaar.forms.fields import (
     MONEY_STEP,
     MoneyField,
     UTCDateTimeField,
+    form_fields,
     is_idempotency_key,
 )
 from bidbazaar.forms.json_input import (
@@ -91,6 +92,7 @@ __all__ = [
     "UserSearchForm",
     "accepted_json_types",
     "form_errors",
+    "form_fields",
     "is_idempotency_key",
     "is_required",
     "json_object_body",

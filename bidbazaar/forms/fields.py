@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, Field, SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange, ValidationError
 
 from bidbazaar.values import MAX_ID  # INTEGER columns' range
@@ -162,6 +163,16 @@ class NoCSRFForm(FlaskForm):
 def choices(*values: str) -> list[SelectChoice]:
     """Options whose label is their value (an empty value means "any")."""
     return [SelectChoice(value, value or "any") for value in values]
+
+
+def form_fields(form_cls: type) -> list[tuple[str, UnboundField]]:
+    """The form's fields in declaration order, read from the class (no app context needed)."""
+    fields = [
+        (name, value)
+        for name in dir(form_cls)
+        if not name.startswith("_") and isinstance(value := getattr(form_cls, name), UnboundField)
+    ]
+    return sorted(fields, key=lambda item: item[1].creation_counter)
 
 
 # --------------------------------------------------------------------------- the idempotency key

@@ -23,16 +23,6 @@ from bidbazaar.openapi.schemas import Schema, nullable, number
 STRING_RULES = "Leading and trailing whitespace is removed before the length is checked; NUL characters are refused."
 
 
-def form_fields(form_cls: type) -> list[tuple[str, UnboundField]]:
-    """The form's fields in declaration order, read from the class (no app context needed)."""
-    fields = [
-        (name, value)
-        for name in dir(form_cls)
-        if not name.startswith("_") and isinstance(value := getattr(form_cls, name), UnboundField)
-    ]
-    return sorted(fields, key=lambda item: item[1].creation_counter)
-
-
 def field_validators(unbound: UnboundField) -> list[Any]:
     """The validators a field is declared with (positionally or by keyword)."""
     if "validators" in unbound.kwargs:
@@ -120,7 +110,7 @@ def form_body(
     """
     properties: dict[str, Schema] = {}
     required: list[str] = []
-    for name, unbound in form_fields(form_cls):
+    for name, unbound in forms.form_fields(form_cls):
         needed = forms.is_required(field_validators(unbound))
         properties[name] = field_schema(unbound, allow_null=not needed)
         if needed and not partial:
@@ -139,7 +129,7 @@ def form_body(
 def query_parameters(form_cls: type, names: tuple[str, ...] | None = None) -> list[Schema]:
     """Query-string parameters validated by a form (forms.parse_query)."""
     parameters = []
-    for name, unbound in form_fields(form_cls):
+    for name, unbound in forms.form_fields(form_cls):
         if names is not None and name not in names:
             continue
         schema = field_schema(unbound, allow_null=False)

@@ -13,8 +13,6 @@ HTTP answer: each door renders its own (REST JSON and status, socket ack, page r
 """
 
 from bidbazaar.services.auctions import (
-    AUCTION_FIELDS,
-    MAX_AUCTION_LENGTH,
     PostedAuction,
     award_auction,
     cancel_auction,
@@ -29,8 +27,6 @@ from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
 
 __all__ = [
-    "AUCTION_FIELDS",
-    "MAX_AUCTION_LENGTH",
     "PlacedBid",
     "PostedAuction",
     "award_auction",

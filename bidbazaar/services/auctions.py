@@ -8,7 +8,7 @@ frames and notifications only after the commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,31 +16,21 @@ from sqlalchemy import select, update
 from bidbazaar.database import AfterCommit, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
+from bidbazaar.forms import MAX_AUCTION_LENGTH, AuctionForm, form_fields
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, Category, User, utcnow
-from bidbazaar.services.ledger import broadcast, fingerprint, keyed, record_event, remember, replay
+from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
 
-#: How far ahead a deadline may be set: a job is needed this year, not in year 9999.
-MAX_AUCTION_LENGTH = timedelta(days=365)
 #: Fields a creator may still change once the first bid exists.
 EDITABLE_AFTER_FIRST_BID = frozenset({"deadline", "requirements"})
 #: The fields of forms.AuctionForm a creator sets.
-AUCTION_FIELDS = (
-    "title",
-    "description",
-    "category_id",
-    "location",
-    "budget_min",
-    "budget_max",
-    "deadline",
-    "requirements",
-)
+AUCTION_FIELDS = tuple(name for name, _ in form_fields(AuctionForm))
 
 
 @dataclass(frozen=True)
-class PostedAuction:
+class PostedAuction(Receipt):
     """An auction as posted: its listing view for its creator, as JSON values.
 
     A snapshot, not the live row: a retry with the same Idempotency-Key gets this back word
@@ -48,21 +38,11 @@ class PostedAuction:
     """
 
     auction: dict[str, Any]
-    replayed: bool = False
 
     @property
     def auction_id(self) -> int:
         """The posted auction's id."""
         return self.auction["id"]
-
-    def receipt(self) -> dict[str, Any]:
-        """What the idempotency record keeps of it (the same keys as the first REST body)."""
-        return {"auction": self.auction}
-
-    @classmethod
-    def revive(cls, receipt: dict[str, Any]) -> PostedAuction:
-        """The result again, from a stored receipt, marked as a replay."""
-        return cls(receipt["auction"], replayed=True)
 
 
 def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | None = None) -> PostedAuction:

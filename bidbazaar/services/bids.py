@@ -22,14 +22,14 @@ from bidbazaar.extensions import db
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, Bid, BidStatus, User, utcnow
 from bidbazaar.services.auctions import close_if_due, closed_error, lowest_active_bid
-from bidbazaar.services.ledger import broadcast, fingerprint, keyed, record_event, remember, replay
+from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
 from bidbazaar.values import format_inr
 
 
 @dataclass(frozen=True)
-class PlacedBid:
+class PlacedBid(Receipt):
     """A bid as placed, as JSON values: the bid as its bidder sees it (models.bid_view) and
     the auction's standing right after it (id, lowest_bid, bid_count, deadline).
 
@@ -39,21 +39,11 @@ class PlacedBid:
 
     bid: dict[str, Any]
     auction: dict[str, Any]
-    replayed: bool = False
 
     @property
     def bid_id(self) -> int:
         """The placed bid's id."""
         return self.bid["id"]
-
-    def receipt(self) -> dict[str, Any]:
-        """What the idempotency record keeps of it (the same keys as the first REST body)."""
-        return {"bid": self.bid, "auction": self.auction}
-
-    @classmethod
-    def revive(cls, receipt: dict[str, Any]) -> PlacedBid:
-        """The result again, from a stored receipt, marked as a replay."""
-        return cls(receipt["bid"], receipt["auction"], replayed=True)
 
 
 def place_bid(bidder: User, auction_id: int, data: dict[str, Any], idempotency_key: str | None = None) -> PlacedBid:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,28 @@ Result = TypeVar("Result")
 #: What response_status holds for a receipt: every keyed write creates something. The
 #: column predates receipts (it held the REST status); each door renders its own answer.
 CREATED = 201
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A keyed write's result as JSON values, kept whole so a retry answers word for word.
+
+    Subclasses declare the snapshot's parts as fields; the idempotency record stores them
+    by name (the same keys as the first REST body, whose "message" a revival ignores).
+    """
+
+    replayed: bool = field(default=False, kw_only=True)
+
+    def receipt(self) -> dict[str, Any]:
+        """What the idempotency record keeps of the result."""
+        return {part.name: getattr(self, part.name) for part in fields(self) if part.name != "replayed"}
+
+    @classmethod
+    def revive(cls, receipt: dict[str, Any]) -> Self:
+        """The result again, from a stored receipt, marked as a replay."""
+        parts = {part.name: receipt[part.name] for part in fields(cls) if part.name != "replayed"}
+        return cls(**parts, replayed=True)
+
 
 # --------------------------------------------------------------------------- event log
 
