@@ -1,6 +1,6 @@
 """Helpers the test modules share (fixtures live in conftest.py): the factories' payloads,
-database reads, error-shape checks, logging in through the API and the forms, and the
-Socket.IO test client's acknowledged emit.
+database reads, error-shape checks, the auction and bid tests' before/after states and bodies,
+logging in through the API and the forms, and the Socket.IO test client's acknowledged emit.
 
 Test modules import from here, never from conftest or from each other.
 """
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bidbazaar.extensions import db
-from bidbazaar.models import Category, User, utcnow
+from bidbazaar.models import Auction, AuctionEvent, Bid, Category, IdempotencyRecord, Notification, User, utcnow
 from devtools.processes import ROOT as ROOT  # re-exported: the repository root
 
 #: Every user the factories make has this password.
@@ -71,6 +71,60 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body is not None and body["code"] == code, body
     assert set(body) >= {"error", "code", "details"}
     return body
+
+
+# --------------------------------------------------------------------------- auctions and bids
+
+#: A fixed deadline the auction tests move the clock around.
+DEADLINE = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def auction_state(auction_id: int | None = None) -> dict[str, Any]:
+    """Row counts, plus one auction's row and its bids: equal before and after = unchanged."""
+    state: dict[str, Any] = {
+        model.__tablename__: count(model) for model in (Auction, Bid, AuctionEvent, Notification, IdempotencyRecord)
+    }
+    if auction_id is not None:
+        state["auction"] = dict(
+            db.session.execute(select(Auction.__table__).where(Auction.id == auction_id)).one()._mapping
+        )
+        state["bids"] = db.session.execute(
+            select(Bid.id, Bid.status, Bid.amount).where(Bid.auction_id == auction_id).order_by(Bid.id)
+        ).all()
+    return state
+
+
+def bidding_state(auction_id: int) -> dict[str, Any]:
+    """Row counts plus the auction's row and its bids: equal before and after = unchanged."""
+    db.session.commit()  # a fresh snapshot
+    return {
+        "counts": [count(m) for m in (Auction, Bid, AuctionEvent, Notification, IdempotencyRecord)],
+        "auction": dict(db.session.execute(select(Auction.__table__).where(Auction.id == auction_id)).one()._mapping),
+        "bids": db.session.execute(
+            select(Bid.id, Bid.status, Bid.amount).where(Bid.auction_id == auction_id).order_by(Bid.id)
+        ).all(),
+    }
+
+
+def anonymous_browser(client: Any) -> dict[str, str]:
+    """A visitor who has not logged in: its browser holds a session cookie and CSRF token."""
+    return {"X-CSRFToken": client.get("/api/auth/csrf").get_json()["csrf_token"]}
+
+
+def fresh(model: Any, ident: int) -> Any:
+    """The row `ident` of `model` as the database holds it now."""
+    db.session.commit()  # end the read snapshot so other sessions' commits are visible
+    return db.session.get(model, ident)
+
+
+def bid_url(auction: Auction) -> str:
+    """Where bids on `auction` are placed and listed."""
+    return f"/api/auctions/{auction.id}/bids"
+
+
+def offer(amount: Any, **fields: Any) -> dict[str, Any]:
+    """A valid POST .../bids body for `amount`."""
+    return {"amount": amount, "description": "Licensed plumber, parts included.", **fields}
 
 
 # --------------------------------------------------------------------------- routes
