@@ -23,7 +23,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bidbazaar import credentials
-from bidbazaar.database import write_transaction
+from bidbazaar.database import retried, write_transaction
 from bidbazaar.errors import DomainError, is_api_request
 from bidbazaar.extensions import db, log
 from bidbazaar.models import AuthToken, User, utcnow
@@ -55,9 +55,9 @@ def _needs_rehash(stored: str) -> bool:
 
 
 def find_user_by_login(login: str) -> User | None:
-    """Username or email, case-insensitively."""
-    key = login.strip().lower()
-    return db.session.scalar(select(User).where(or_(func.lower(User.username) == key, func.lower(User.email) == key)))
+    """Username or email, case-insensitively (the database's lower(), as in User's *_key)."""
+    key = func.lower(login.strip())
+    return db.session.scalar(select(User).where(or_(User.username_key == key, User.email_key == key)))
 
 
 def authenticate(login: str, password: str) -> User:
@@ -100,14 +100,14 @@ def register_user(username: str, email: str, password: str, is_service_provider:
 
 def _ensure_unique(username: str | None = None, email: str | None = None, exclude: int | None = None) -> None:
     def taken(column: Any, value: str) -> bool:
-        query = select(User.id).where(func.lower(column) == value.lower())
+        query = select(User.id).where(column == func.lower(value))
         if exclude is not None:
             query = query.where(User.id != exclude)
         return db.session.scalar(query) is not None
 
-    if username is not None and taken(User.username, username):
+    if username is not None and taken(User.username_key, username):
         raise DomainError("USERNAME_TAKEN", "Username already exists", {"username": "Already taken."})
-    if email is not None and taken(User.email, email):
+    if email is not None and taken(User.email_key, email):
         raise DomainError("EMAIL_TAKEN", "Email already registered", {"email": "Already registered."})
 
 
@@ -245,6 +245,7 @@ def update_profile(user: User, changes: dict[str, Any], *, with_api_token: bool 
     return fresh
 
 
+@retried
 def set_active(user: User, active: bool) -> deactivation.Stakes:
     """Deactivate or reactivate an account; returns what a deactivation took away.
 

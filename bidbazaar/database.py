@@ -2,24 +2,28 @@
 
 SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for write transactions
 so two bids on one auction queue up instead of failing with "database is locked".
-PostgreSQL: callers lock the auction row with SELECT ... FOR UPDATE inside the same
-transaction; the database is the source of truth, never a check done before it.
+PostgreSQL and MySQL/MariaDB: callers lock the auction row with SELECT ... FOR UPDATE
+inside the same transaction; the database is the source of truth, never a check done
+before it. A transaction the database killed to break a deadlock is run again (`retried`).
 """
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bidbazaar.extensions import db, log
 
@@ -32,8 +36,16 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def is_mysql(engine: Engine) -> bool:
+    """MySQL or MariaDB (SQLAlchemy names the dialect after the URL's scheme)."""
+    return engine.dialect.name in ("mysql", "mariadb")
+
+
 def configure_engine(engine: Engine) -> None:
-    """Install the SQLite pragmas and transaction handling; PostgreSQL needs nothing here."""
+    """Install the SQLite pragmas and transaction handling, or MySQL's lock wait timeout;
+    PostgreSQL needs nothing here."""
+    if is_mysql(engine):
+        _configure_mysql(engine)
     if not is_sqlite(engine):
         return
     from flask import current_app
@@ -75,6 +87,71 @@ def configure_engine(engine: Engine) -> None:
         except sqlite3.OperationalError as exc:
             raise OperationalError(statement, parameters, exc) from exc
         connection.info[_WRITE_LOCKED] = True
+
+
+def _configure_mysql(engine: Engine) -> None:
+    from flask import current_app
+
+    wait_seconds = max(1, int(current_app.config["LOCK_WAIT_TIMEOUT_SECONDS"]))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {wait_seconds}")
+        cursor.close()
+
+
+#: Error numbers and SQLSTATEs of a transaction the database rolled back to break a deadlock:
+#: MySQL/MariaDB's ER_LOCK_DEADLOCK and PostgreSQL's deadlock_detected.
+_DEADLOCK_ERRNOS = {1213}
+_DEADLOCK_SQLSTATES = {"40P01"}
+#: Attempts in all, the first included, before the deadlock reaches the door as a 503.
+DEADLOCK_ATTEMPTS = 3
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Did the database kill this transaction to break a deadlock (so running it again is safe)?"""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    errno = orig.args[0] if orig is not None and orig.args else None
+    return errno in _DEADLOCK_ERRNOS or getattr(orig, "sqlstate", None) in _DEADLOCK_SQLSTATES
+
+
+def pause_before_retry(attempt: int) -> None:
+    """Jittered backoff, so the two sides of a deadlock do not meet again at once."""
+    time.sleep(random.uniform(0.005, 0.025) * attempt)
+
+
+def retried(write: Callable[P, R]) -> Callable[P, R]:
+    """Run `write` (a service function whose transaction is its own) again when the
+    database broke a deadlock by rolling it back, up to DEADLOCK_ATTEMPTS in all.
+
+    InnoDB deadlocks where PostgreSQL does not (a foreign key check share-locks the parent
+    row, which PostgreSQL's FOR KEY SHARE would not conflict on); the loser was rolled back
+    whole, so nothing of it is left to undo. After the last attempt the error goes on to
+    the doors, which answer 503 with Retry-After. Other errors are never retried.
+    """
+
+    @wraps(write)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                return write(*args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == DEADLOCK_ATTEMPTS or not is_deadlock(exc):
+                    raise
+                db.session.rollback()
+                log.warning(
+                    "deadlock in %s, attempt %d of %d: running it again", write.__name__, attempt, DEADLOCK_ATTEMPTS
+                )
+                pause_before_retry(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
 
 
 class AfterCommit(list[Callable[[], None]]):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, func
+from sqlalchemy import CheckConstraint, Index
 
 from bidbazaar.extensions import db
 from bidbazaar.values import UTCDateTime, utcnow
@@ -40,6 +40,11 @@ class User(UserMixin, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     username = db.Column(db.String(80), nullable=False)
     email = db.Column(db.String(120), nullable=False)
+    # Lower-cased by the database itself, each under a plain unique index: "Asha" and
+    # "asha" are one account on all three databases (MariaDB cannot index an expression).
+    # Look them up with the same SQL lower() (accounts.py), never Python's.
+    username_key = db.Column(db.String(80), db.Computed("lower(username)", persisted=True))
+    email_key = db.Column(db.String(120), db.Computed("lower(email)", persisted=True))
     password_hash = db.Column(db.String(255), nullable=False)
     is_service_provider = db.Column(db.Boolean, nullable=False, default=False)
     provider_verified = db.Column(db.Boolean, nullable=False, default=False)
@@ -75,9 +80,8 @@ class User(UserMixin, db.Model):
         }
 
 
-# Unique case-insensitively: "Asha" and "asha" are one account.
-Index("uq_users_username_lower", func.lower(User.username), unique=True)
-Index("uq_users_email_lower", func.lower(User.email), unique=True)
+Index("uq_users_username_key", User.username_key, unique=True)
+Index("uq_users_email_key", User.email_key, unique=True)
 
 
 class AuthToken(db.Model):
@@ -133,7 +137,8 @@ class Auction(db.Model):
         # query orders by, so a page is read off the index instead of sorting every row.
         Index("ix_auctions_budget_max_id", "budget_max", "id"),
         Index("ix_auctions_deadline_id", "deadline", "id"),
-        Index("ix_auctions_lowest_bid_id", "lowest_bid", "id"),
+        Index("ix_auctions_lowest_bid_rising_id", "lowest_bid_rising", "id"),
+        Index("ix_auctions_lowest_bid_falling_id", "lowest_bid_falling", "id"),
         Index("ix_auctions_bid_count_id", "bid_count", "id"),
     )
 
@@ -159,6 +164,11 @@ class Auction(db.Model):
     # read them from the same row instead of aggregating bids per request.
     bid_count = db.Column(db.Integer, nullable=False, default=0)
     lowest_bid = db.Column(MONEY)
+    # The "lowest bid" sort lists auctions without bids last either way round. MySQL has no
+    # NULLS LAST, so each direction reads a never-NULL key off its own index: no bids sorts
+    # above every amount (rising) or below it (falling: amounts are > 0).
+    lowest_bid_rising = db.Column(db.Numeric(11, 2), db.Computed("coalesce(lowest_bid, 100000000)", persisted=True))
+    lowest_bid_falling = db.Column(MONEY, db.Computed("coalesce(lowest_bid, 0)", persisted=True))
     bidder_count = db.Column(db.Integer, nullable=False, default=0)
     event_seq = db.Column(db.Integer, nullable=False, default=0)
     last_event_hash = db.Column(db.String(64))
@@ -375,3 +385,12 @@ class Notification(db.Model):
             "created_at": self.created_at,
             "read": self.read_at is not None,
         }
+
+
+#: MySQL/MariaDB table options (other databases ignore them): InnoDB for row locks and
+#: foreign keys, utf8mb4 for any Unicode (emoji, Devanagari), and a binary collation so
+#: text compares exactly as on PostgreSQL: case-insensitive only where a rule says so
+#: (the users' *_key columns, the listing's ILIKE filters).
+MYSQL_TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+for _table in db.metadata.tables.values():
+    _table.dialect_kwargs.update(MYSQL_TABLE_OPTIONS)

@@ -44,9 +44,11 @@ target_db = current_app.extensions["migrate"].db
 
 
 def render_item(type_, obj, autogen_context):
-    """Write our UTCDateTime as a plain DateTime: migrations must not import app code."""
+    """Write our UTCDateTime as a plain DateTime (microseconds on MySQL/MariaDB, as
+    values.PRECISE_DATETIME): migrations must not import app code."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
-        return "sa.DateTime()"
+        autogen_context.imports.add("from sqlalchemy.dialects import mysql")
+        return 'sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")'
     return False
 
 

@@ -1,5 +1,5 @@
-"""Fixtures: a fresh app and emptied database per test (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), small factories for users, auctions and bids, and login helpers.
+"""Fixtures: a fresh app and emptied database per test (SQLite by default, PostgreSQL or
+MySQL/MariaDB when TEST_DATABASE_URL is set), small factories for users, auctions and bids, and login helpers.
 
 Fixtures only: the plain helpers test modules import are in tests/helpers.py."""
 
@@ -53,11 +53,16 @@ def _schema(database_url: str) -> Iterator[None]:
 def _empty_tables() -> None:
     """DELETE rather than TRUNCATE: on a handful of rows it is ~10x faster on PostgreSQL."""
     db.session.execute(text("UPDATE auctions SET winning_bid_id = NULL"))
+    # InnoDB checks a foreign key row by row, even within one DELETE: subcategories first.
+    db.session.execute(text("UPDATE categories SET parent_id = NULL"))
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
         for table in db.metadata.sorted_tables:
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
+    elif db.engine.dialect.name in ("mysql", "mariadb"):
+        for table in db.metadata.sorted_tables:  # ids from 1 again, as on the other two
+            db.session.execute(text(f"ALTER TABLE {table.name} AUTO_INCREMENT = 1"))
     elif _has_sqlite_sequence():
         db.session.execute(text("DELETE FROM sqlite_sequence"))
     db.session.commit()

@@ -126,12 +126,12 @@ def _listing_values(filters: dict[str, Any], viewer: User | None) -> dict[str, A
 
 def _listing_order(sort: str, descending: bool) -> tuple[Any, Any]:
     column = SORT_COLUMNS[sort]
+    # Auctions without bids go last either way round: each direction of the lowest-bid sort
+    # has its own never-NULL key and index (models.Auction), as MySQL has no NULLS LAST.
+    if column is _auctions.lowest_bid:
+        column = _auctions.lowest_bid_falling if descending else _auctions.lowest_bid_rising
     ordered = column.desc() if descending else column.asc()
     tiebreak = _auctions.id.desc() if descending else _auctions.id.asc()
-    # NULLS LAST only where NULL can occur (lowest_bid): on a NOT NULL column it stops
-    # PostgreSQL from reading ix_auctions_created_at_id and makes it sort every row.
-    if column is _auctions.lowest_bid:
-        ordered = ordered.nulls_last()
     return ordered, tiebreak
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bidbazaar.database import AfterCommit, write_transaction
+from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
 from bidbazaar.forms import MAX_AUCTION_LENGTH, AuctionForm, form_fields
@@ -45,6 +45,7 @@ class PostedAuction(Receipt):
         return self.auction["id"]
 
 
+@retried
 def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | None = None) -> PostedAuction:
     """Post a job for providers to bid on. `data` is validated input (forms.AuctionForm)."""
     key_use = fingerprint("create_auction", None, data)
@@ -92,6 +93,7 @@ def _validate_auction_fields(data: dict[str, Any], now: datetime, current: Aucti
         raise DomainError("VALIDATION_ERROR", "Validation failed", errors)
 
 
+@retried
 def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auction:
     """The creator edits an active auction; after the first bid only a later deadline and
     the requirements may change (anything else is AUCTION_LOCKED)."""
@@ -137,6 +139,7 @@ def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auct
     return auction
 
 
+@retried
 def cancel_auction(user: User, auction_id: int) -> Auction:
     """The creator or an admin withdraws an active auction; its bidders are told."""
     with write_transaction() as after_commit:
@@ -159,6 +162,7 @@ def cancel_locked_auction(
     return _finish(auction, AuctionStatus.CANCELLED, None, now, after_commit, "auction_cancelled", reason)
 
 
+@retried
 def award_auction(user: User, auction_id: int, bid_id: int) -> Auction:
     """The creator picks a winning bid before the deadline (not necessarily the lowest)."""
     with write_transaction() as after_commit:
@@ -274,6 +278,7 @@ def _notify_closing(auction: Auction, status: str, winner: Bid | None, after_com
     )
 
 
+@retried
 def close_if_expired(auction_id: int) -> bool:
     """Close one auction if its deadline has passed; True only for the caller that closed it."""
     with write_transaction() as after_commit:

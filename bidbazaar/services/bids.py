@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from bidbazaar.database import AfterCommit, write_transaction
+from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
 from bidbazaar.json_format import to_jsonable
@@ -46,6 +46,7 @@ class PlacedBid(Receipt):
         return self.bid["id"]
 
 
+@retried
 def place_bid(bidder: User, auction_id: int, data: dict[str, Any], idempotency_key: str | None = None) -> PlacedBid:
     """Offer to do the job for `data["amount"]`: the reverse-auction rule, enforced once.
 
@@ -214,6 +215,7 @@ def _extend_for_late_bid(auction: Auction, now: datetime) -> datetime | None:
     return new_deadline
 
 
+@retried
 def withdraw_bid(user: User, auction_id: int, bid_id: int) -> Bid:
     """The bidder takes back its active bid while the auction is open; the row is kept."""
     with write_transaction() as after_commit:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bidbazaar.database import AfterCommit, write_transaction
+from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, User, utcnow
 from bidbazaar.services.auctions import cancel_locked_auction
@@ -70,6 +70,7 @@ def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
     return Stakes(active_bids=withdrawn, open_auctions=cancelled)
 
 
+@retried
 def settle_deactivated_accounts() -> Stakes:
     """Take away what accounts deactivated before this rule existed still hold (their
     active bids, their open auctions), one account per transaction; a no-op once done.

@@ -8,12 +8,22 @@ Create Date: 2026-11-25 22:51:16.701988
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# MySQL/MariaDB only (ignored elsewhere): microsecond times, InnoDB, utf8mb4, and a binary
+# collation so text compares as on PostgreSQL (models.MYSQL_TABLE_OPTIONS).
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+MYSQL_TABLE = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+
+def _is_mysql():
+    return op.get_bind().dialect.name in ("mysql", "mariadb")
 
 
 def upgrade():
@@ -24,9 +34,10 @@ def upgrade():
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("parent_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", DATETIME, nullable=False),
         sa.ForeignKeyConstraint(["parent_id"], ["categories.id"], name=op.f("fk_categories_parent_id_categories")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_categories")),
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_categories_parent_id"), ["parent_id"], unique=False)
@@ -41,13 +52,16 @@ def upgrade():
         sa.Column("provider_verified", sa.Boolean(), nullable=False),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", DATETIME, nullable=False),
+        sa.Column("updated_at", DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        **MYSQL_TABLE,
     )
-    # Usernames and emails are unique case-insensitively (autogenerate skips these).
-    op.create_index("uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True)
-    op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
+    # Usernames and emails are unique case-insensitively (autogenerate skips these). MariaDB
+    # cannot index an expression: 0003 replaces both with indexed key columns everywhere.
+    if not _is_mysql():
+        op.create_index("uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True)
+        op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
     op.create_table(
         "auctions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,13 +72,13 @@ def upgrade():
         sa.Column("location", sa.String(length=100), nullable=False),
         sa.Column("budget_min", sa.Numeric(precision=10, scale=2), nullable=False),
         sa.Column("budget_max", sa.Numeric(precision=10, scale=2), nullable=False),
-        sa.Column("deadline", sa.DateTime(), nullable=False),
-        sa.Column("scheduled_deadline", sa.DateTime(), nullable=False),
+        sa.Column("deadline", DATETIME, nullable=False),
+        sa.Column("scheduled_deadline", DATETIME, nullable=False),
         sa.Column("requirements", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", DATETIME, nullable=False),
+        sa.Column("updated_at", DATETIME, nullable=False),
+        sa.Column("closed_at", DATETIME, nullable=True),
         sa.Column("winning_bid_id", sa.Integer(), nullable=True),
         sa.Column("bid_count", sa.Integer(), nullable=False),
         sa.Column("lowest_bid", sa.Numeric(precision=10, scale=2), nullable=True),
@@ -80,6 +94,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["category_id"], ["categories.id"], name=op.f("fk_auctions_category_id_categories")),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_auctions_created_by_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auctions")),
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("auctions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_auctions_category_id"), ["category_id"], unique=False)
@@ -93,13 +108,14 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", DATETIME, nullable=False),
+        sa.Column("expires_at", DATETIME, nullable=False),
+        sa.Column("revoked_at", DATETIME, nullable=True),
         sa.CheckConstraint("kind IN ('session', 'api')", name=op.f("ck_auth_tokens_kind")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_auth_tokens_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_auth_tokens_token_hash")),
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("auth_tokens", schema=None) as batch_op:
         batch_op.create_index("ix_auth_tokens_user_active", ["user_id", "revoked_at"], unique=False)
@@ -112,10 +128,11 @@ def upgrade():
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("response_status", sa.Integer(), nullable=False),
         sa.Column("response_body", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", DATETIME, nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_idempotency_records_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
         sa.UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),
+        **MYSQL_TABLE,
     )
     op.create_table(
         "auction_events",
@@ -124,12 +141,13 @@ def upgrade():
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", DATETIME, nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=True),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(["auction_id"], ["auctions.id"], name=op.f("fk_auction_events_auction_id_auctions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auction_events")),
         sa.UniqueConstraint("auction_id", "seq", name="uq_auction_events_seq"),
+        **MYSQL_TABLE,
     )
     op.create_table(
         "bids",
@@ -142,13 +160,14 @@ def upgrade():
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("bidder_number", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", DATETIME, nullable=False),
+        sa.Column("updated_at", DATETIME, nullable=False),
         sa.CheckConstraint("status IN ('active', 'withdrawn', 'accepted', 'rejected')", name=op.f("ck_bids_status")),
         sa.CheckConstraint("amount > 0", name=op.f("ck_bids_amount_positive")),
         sa.ForeignKeyConstraint(["auction_id"], ["auctions.id"], name=op.f("fk_bids_auction_id_auctions")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_bids_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bids")),
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("bids", schema=None) as batch_op:
         batch_op.create_index("ix_bids_auction_id_amount", ["auction_id", "amount"], unique=False)
@@ -167,11 +186,12 @@ def upgrade():
         sa.Column("auction_id", sa.Integer(), nullable=True),
         sa.Column("message", sa.String(length=500), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("read_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", DATETIME, nullable=False),
+        sa.Column("read_at", DATETIME, nullable=True),
         sa.ForeignKeyConstraint(["auction_id"], ["auctions.id"], name=op.f("fk_notifications_auction_id_auctions")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index("ix_notifications_user_id_id", ["user_id", "id"], unique=False)
@@ -207,8 +227,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_auctions_category_id"))
 
     op.drop_table("auctions")
-    op.drop_index("uq_users_email_lower", table_name="users")
-    op.drop_index("uq_users_username_lower", table_name="users")
+    if not _is_mysql():
+        op.drop_index("uq_users_email_lower", table_name="users")
+        op.drop_index("uq_users_username_lower", table_name="users")
     op.drop_table("users")
     with op.batch_alter_table("categories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_categories_parent_id"))
