@@ -285,8 +285,9 @@ def flask_command() -> list[str]:
 
 @contextmanager
 def write_gate(database_url: str) -> Iterator[Callable[[list[subprocess.Popen[str]]], None]]:
-    """Hold the database's write lock (SQLite) or the auctions table (PostgreSQL) so that
-    processes started inside the block all queue up at it; they race once it is released.
+    """Hold the database's write lock (SQLite), the auctions table (PostgreSQL) or every
+    auction row (MySQL/MariaDB) so that processes started inside the block all queue up at
+    it; they race once it is released.
 
     Yields a function that waits, bounded, until the given processes are queued."""
     url = make_url(database_url)
@@ -308,24 +309,31 @@ def write_gate(database_url: str) -> Iterator[Callable[[list[subprocess.Popen[st
             holder.close()
         return
 
+    mysql = url.get_backend_name() in ("mysql", "mariadb")
     with db.engine.connect() as holder:
-        holder.execute(text("LOCK TABLE auctions IN EXCLUSIVE MODE"))  # plain reads still pass
+        if mysql:  # InnoDB: every auction row locked; plain (MVCC) reads still pass
+            holder.execute(text("SELECT id FROM auctions FOR UPDATE"))
+            # A row lock wait shows as the waiting statement (innodb_trx misses the waits
+            # MariaDB's optimizer starts while reading the row by its primary key).
+            waiting_sql = (
+                "SELECT count(*) FROM information_schema.processlist"
+                " WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%FOR UPDATE'"
+            )
+        else:
+            holder.execute(text("LOCK TABLE auctions IN EXCLUSIVE MODE"))  # plain reads still pass
+            waiting_sql = (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
 
-        def postgres_waiting(processes: list[subprocess.Popen[str]]) -> None:
+        def server_waiting(processes: list[subprocess.Popen[str]]) -> None:
             def queued() -> bool:
                 with db.engine.connect() as probe:
-                    waiting = probe.scalar(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity "
-                            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                        )
-                    )
-                return waiting >= len(processes)
+                    return probe.scalar(text(waiting_sql)) >= len(processes)
 
-            wait_until(queued, "closers queued on the auctions lock")
+            wait_until(queued, "closers queued on the auctions' locks")
 
         try:
-            yield postgres_waiting
+            yield server_waiting
         finally:
             holder.rollback()
 
@@ -381,7 +389,8 @@ def test_three_cron_closers_close_each_auction_exactly_once(app: Any, database_u
     db.session.execute(update(Auction).where(Auction.id.in_(all_ids)).values(deadline=utcnow() - timedelta(seconds=1)))
     db.session.commit()
 
-    env = {**server.env, "FLASK_APP": "app"}
+    # MySQL: a closer must outwait the slowest one's start-up (PostgreSQL has no timeout).
+    env = {**server.env, "FLASK_APP": "app", "LOCK_WAIT_TIMEOUT_SECONDS": "60"}
     env.pop("PORT")
     with write_gate(database_url) as all_waiting:
         # The three closers start, find the due auctions, and queue on the held write
