@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -87,5 +88,49 @@ def test_the_migrated_schema_keeps_case_insensitive_uniqueness(empty_database: s
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(insert, {"u": "asha", "e": "other@example.com"})
         assert {"auctions", "bids", "auction_events"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_a_database_with_accounts_and_bids_fills_the_new_keys_and_goes_back(empty_database: str) -> None:
+    """0003 on a database in use: the generated keys cover rows written before it, the old
+    rule (no second "asha") holds throughout, and the downgrade returns to 0002."""
+    assert flask_db(empty_database, "upgrade", "0002").returncode == 0
+    engine = create_engine(normalise_database_url(empty_database))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, email, password_hash, is_service_provider, provider_verified,"
+                    " is_admin, is_active, created_at, updated_at) VALUES ('Asha', 'Asha@Example.com', 'x',"
+                    " false, false, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(text("INSERT INTO categories (name, created_at) VALUES ('Cleaning', CURRENT_TIMESTAMP)"))
+            for lowest in ("1500.00", None):
+                conn.execute(
+                    text(
+                        "INSERT INTO auctions (title, description, category_id, created_by, location, budget_min,"
+                        " budget_max, deadline, scheduled_deadline, status, created_at, updated_at, bid_count,"
+                        " lowest_bid, bidder_count, event_seq) VALUES ('t', 'd', 1, 1, 'Pune', 1000, 2000,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0,"
+                        " :lowest, 0, 0)"
+                    ),
+                    {"lowest": lowest},
+                )
+
+        upgraded = flask_db(empty_database, "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT username_key, email_key FROM users")).one() == ("asha", "asha@example.com")
+            keys = conn.execute(text("SELECT lowest_bid_rising, lowest_bid_falling FROM auctions ORDER BY id")).all()
+        assert [(Decimal(str(a)), Decimal(str(b))) for a, b in keys] == [
+            (Decimal("1500"), Decimal("1500")),
+            (Decimal("100000000"), Decimal("0")),
+        ]
+
+        downgraded = flask_db(empty_database, "downgrade", "0002")
+        assert downgraded.returncode == 0, downgraded.stderr
+        assert "username_key" not in {c["name"] for c in inspect(engine).get_columns("users")}
     finally:
         engine.dispose()
