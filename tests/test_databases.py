@@ -134,7 +134,7 @@ def catalogue(make_auction) -> None:
                 "deadline": row["deadline"] + timedelta(minutes=n),
                 "budget_max": row["budget_min"] + n,
                 "bid_count": n % 7,
-                "lowest_bid": None if n % 3 == 0 else row["budget_min"] - n % 50,
+                "lowest_bid": None if n % 7 == 0 else row["budget_min"] - n % 50,
             }
             for n in range(1, CATALOGUE)
         ],
