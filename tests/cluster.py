@@ -3,8 +3,9 @@ Redis, two gunicorn processes (gunicorn.conf.py, wsgi.py) on one database, and n
 running the shipped deploy/nginx.conf in front; plus the HTTP client steps that drive it
 and the check of a bid ledger in the database.
 
-Needs PostgreSQL (TEST_DATABASE_URL: the PostgreSQL pass of .ci/run), redis-server and
-nginx (.ci/install-nginx). Waits are bounded polls.
+Needs a database server that two processes can share, PostgreSQL or MySQL/MariaDB
+(TEST_DATABASE_URL: the PostgreSQL and MariaDB passes of .ci/run), redis-server and nginx
+(.ci/install-nginx). Waits are bounded polls.
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ from devtools.processes import (
 
 DECREMENT = Decimal("1.00")
 TIMEOUT = 20
+#: The databases a cluster can share (SQLite is one file on one machine: not scale-out).
+SERVER_DATABASES = ("postgresql", "mysql", "mariadb")
 
 
 def require_tools(database_url: str) -> None:
-    """Skip unless PostgreSQL, redis-server and nginx are all here."""
-    if make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("scale-out needs PostgreSQL: set TEST_DATABASE_URL (the PostgreSQL pass of .ci/run does)")
+    """Skip unless a shared database server (PostgreSQL, MySQL or MariaDB), redis-server
+    and nginx are all here."""
+    if make_url(database_url).get_backend_name() not in SERVER_DATABASES:
+        pytest.skip("scale-out needs PostgreSQL, MySQL or MariaDB: set TEST_DATABASE_URL (.ci/run's passes on them do)")
     if not REDIS_SERVER:
         pytest.skip("redis-server is not installed")
     if not Path(NGINX).exists():

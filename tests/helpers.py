@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg.errors
+import pymysql.err
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionEvent, Bid, Category, IdempotencyRecord, Notification, User, utcnow
@@ -125,6 +128,20 @@ def bid_url(auction: Auction) -> str:
 def offer(amount: Any, **fields: Any) -> dict[str, Any]:
     """A valid POST .../bids body for `amount`."""
     return {"amount": amount, "description": "Licensed plumber, parts included.", **fields}
+
+
+# --------------------------------------------------------------------------- the database's refusals
+
+
+def mysql_error(errno: int, message: str) -> OperationalError:
+    """What SQLAlchemy raises when MySQL/MariaDB fails a statement with `errno` (1213 a
+    deadlock, 1205 a lock wait timeout), with the exception PyMySQL itself builds inside."""
+    return OperationalError("SELECT ... FOR UPDATE", {}, pymysql.err.OperationalError(errno, message))
+
+
+def postgres_deadlock() -> OperationalError:
+    """What SQLAlchemy raises when PostgreSQL breaks a deadlock (SQLSTATE 40P01, via psycopg)."""
+    return OperationalError("SELECT ... FOR UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
 
 
 # --------------------------------------------------------------------------- routes
