@@ -20,12 +20,12 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers import PASSWORD, category_id  # noqa: E402
+from helpers import NS, PASSWORD, category_id  # noqa: E402
 from socket_client import Watcher  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bidbazaar.config import TestConfig  # noqa: E402
-from bidbazaar.extensions import db  # noqa: E402
+from bidbazaar.extensions import db, socketio  # noqa: E402
 from bidbazaar.models import Auction, Bid, User, utcnow  # noqa: E402
 
 
@@ -222,6 +222,27 @@ def bearer(app: Any) -> Callable[[User], dict[str, str]]:
         return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
     return _headers
+
+
+@pytest.fixture
+def socket_client(app: Any, bearer: Callable[[User], dict[str, str]]) -> Iterator[Callable[..., Any]]:
+    """Connect Socket.IO test clients to /auctions: as `user` (with its API token), with
+    explicit `auth`, or with a logged-in Flask client's cookie. Each connects in a fresh app
+    context, as in the server; all are disconnected at teardown."""
+    opened: list[Any] = []
+
+    def connect(user: User | None = None, *, auth: dict[str, Any] | None = None, flask_client: Any = None) -> Any:
+        if user is not None:
+            auth = {"token": bearer(user)["Authorization"].removeprefix("Bearer ")}
+        with app.app_context():
+            sock = socketio.test_client(app, namespace=NS, auth=auth, flask_test_client=flask_client)
+        opened.append(sock)
+        return sock
+
+    yield connect
+    for sock in opened:
+        if sock.is_connected(NS):
+            sock.disconnect(NS)
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ one more waits on a real row lock past innodb_lock_wait_timeout.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from helpers import (
-    NS,
     ack,
     assert_error,
     bid_url,
@@ -33,8 +32,8 @@ from sqlalchemy import make_url, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bidbazaar import database, services
-from bidbazaar.extensions import db, socketio
-from bidbazaar.models import Auction, AuctionEvent, Bid, Category, User
+from bidbazaar.extensions import db
+from bidbazaar.models import Auction, AuctionEvent, Bid, Category
 from bidbazaar.services import bids
 
 DEADLOCK = "Deadlock found when trying to get lock; try restarting transaction"
@@ -73,25 +72,6 @@ def dying_bids(monkeypatch: pytest.MonkeyPatch) -> Callable[[OperationalError, i
         return attempts
 
     return arm
-
-
-@pytest.fixture
-def socket_of(app: Any, bearer: Callable[[User], dict[str, str]]) -> Iterator[Callable[[User], Any]]:
-    """A Socket.IO test client connected to /auctions with the user's API token."""
-    opened: list[Any] = []
-
-    def connect(user: User) -> Any:
-        token = bearer(user)["Authorization"].removeprefix("Bearer ")
-        with app.app_context():
-            sock = socketio.test_client(app, namespace=NS, auth={"token": token})
-        assert sock.is_connected(NS)
-        opened.append(sock)
-        return sock
-
-    yield connect
-    for sock in opened:
-        if sock.is_connected(NS):
-            sock.disconnect(NS)
 
 
 def assert_retry_later(response: Any) -> None:
@@ -134,9 +114,9 @@ def test_a_bid_that_deadlocks_on_every_attempt_is_a_503_that_writes_nothing(
 
 
 def test_a_socket_bid_that_deadlocks_on_every_attempt_is_acknowledged_as_retry_shortly(
-    socket_of, auction, provider, pauses, dying_bids
+    socket_client, auction, provider, pauses, dying_bids
 ):
-    sock = socket_of(provider)
+    sock = socket_client(provider)
     before = bidding_state(auction.id)
     dying_bids(mysql_error(1213, DEADLOCK), times=database.DEADLOCK_ATTEMPTS)
 

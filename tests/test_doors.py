@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bidbazaar import doors, forms
-from bidbazaar.extensions import db, socketio
+from bidbazaar.extensions import db
 from bidbazaar.models import Bid
 
 NS = "/auctions"
@@ -23,13 +23,8 @@ def bids() -> int:
 
 
 @pytest.fixture
-def bidder_socket(app: Any, provider: Any, bearer: Any) -> Any:
-    token = bearer(provider)["Authorization"].removeprefix("Bearer ")
-    with app.app_context():  # a fresh context per connection, as in the server
-        sock = socketio.test_client(app, namespace=NS, auth={"token": token})
-    yield sock
-    if sock.is_connected(NS):
-        sock.disconnect(NS)
+def bidder_socket(socket_client: Any, provider: Any) -> Any:
+    return socket_client(provider)
 
 
 def socket_bid(sock: Any, auction_id: int, **fields: Any) -> dict[str, Any]:

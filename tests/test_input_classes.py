@@ -18,24 +18,6 @@ from bidbazaar.models import Auction, AuthToken, Bid, Category, Notification, Us
 HUGE = "9" * 400  # past float's range: int(HUGE) > 1e308
 
 
-@pytest.fixture
-def open_socket(app: Any, bearer: Any) -> Any:
-    """Connect a Socket.IO test client, anonymous or with the user's API token."""
-    socks = []
-
-    def _open(user: User | None = None) -> Any:
-        auth = {"token": bearer(user)["Authorization"].removeprefix("Bearer ")} if user else None
-        with app.app_context():
-            sock = socketio.test_client(app, namespace=NS, auth=auth)
-        socks.append(sock)
-        return sock
-
-    yield _open
-    for sock in socks:
-        if sock.is_connected(NS):
-            sock.disconnect(NS)
-
-
 def snapshot() -> tuple[int, ...]:
     return tuple(count(model) for model in (User, AuthToken, Auction, Bid, Category, Notification))
 
@@ -110,11 +92,11 @@ def test_a_huge_integer_in_a_path_is_a_404(client, path):
 
 
 @pytest.mark.parametrize("field", ["auction_id", "since_seq"])
-def test_a_huge_integer_in_a_socket_payload_is_acknowledged_as_a_validation_error(open_socket, auction, field):
+def test_a_huge_integer_in_a_socket_payload_is_acknowledged_as_a_validation_error(socket_client, auction, field):
     payload = {"auction_id": auction.id, field: 0}
     text = dumps_json(payload).replace(f'"{field}":0', f'"{field}":{HUGE}')
 
-    answer = emit_raw(open_socket(), "join_auction", text)
+    answer = emit_raw(socket_client(), "join_auction", text)
 
     assert answer["ok"] is False and answer["code"] == "VALIDATION_ERROR", answer
     assert field in answer["details"]
@@ -166,8 +148,8 @@ def test_an_extreme_budget_max_is_a_400(client, customer, bearer):
     assert count(Auction) == 0
 
 
-def test_an_extreme_amount_over_the_socket_is_acknowledged_as_a_validation_error(open_socket, auction, provider):
-    sock = open_socket(provider)
+def test_an_extreme_amount_over_the_socket_is_acknowledged_as_a_validation_error(socket_client, auction, provider):
+    sock = socket_client(provider)
 
     answer = emit_raw(sock, "place_bid", f'{{"auction_id": {auction.id}, "amount": 1e1000000, "description": "x y"}}')
 
@@ -299,14 +281,14 @@ def test_a_lone_surrogate_in_a_login_username_is_a_400_before_any_account_lookup
     ],
 )
 def test_a_lone_surrogate_over_the_socket_is_acknowledged_as_a_validation_error(
-    open_socket,
+    socket_client,
     auction,
     provider,
     event,
     text,
     field,
 ):
-    sock = open_socket(provider)
+    sock = socket_client(provider)
 
     answer = emit_raw(sock, event, text)
 
@@ -336,8 +318,8 @@ def test_a_blank_deadline_is_a_400_not_a_missing_value_reaching_the_rules(client
     assert count(Auction) == 0
 
 
-def test_a_socket_number_too_large_for_decimal_itself_is_still_acknowledged(open_socket, auction, provider):
-    sock = open_socket(provider)
+def test_a_socket_number_too_large_for_decimal_itself_is_still_acknowledged(socket_client, auction, provider):
+    sock = socket_client(provider)
 
     answer = emit_raw(sock, "place_bid", f'{{"auction_id": {auction.id}, "amount": 1e99999999999999999999}}')
 

@@ -7,7 +7,7 @@ from helpers import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
 from bidbazaar import accounts, services
-from bidbazaar.extensions import db, socketio
+from bidbazaar.extensions import db
 from bidbazaar.models import AuctionEvent, Notification
 
 NS = "/auctions"
@@ -152,15 +152,10 @@ def test_verify_reports_a_deleted_event(client, auction, provider, rival, make_b
 
 
 @pytest.fixture
-def provider_socket(app, provider):
-    response = app.test_client().post("/api/auth/login", json={"username": provider.username, "password": PASSWORD})
-    token = response.get_json()["access_token"]
-    with app.app_context():
-        sock = socketio.test_client(app, namespace=NS, auth={"token": token})
+def provider_socket(socket_client, provider):
+    sock = socket_client(provider)
     assert sock.is_connected(NS)
-    yield sock
-    if sock.is_connected(NS):
-        sock.disconnect(NS)
+    return sock
 
 
 def test_a_password_change_disconnects_the_users_sockets(app, client, provider, provider_socket, bearer):

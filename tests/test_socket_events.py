@@ -11,24 +11,8 @@ from sqlalchemy import update
 
 from bidbazaar import accounts
 from bidbazaar.config import Config
-from bidbazaar.extensions import db, socketio
+from bidbazaar.extensions import db
 from bidbazaar.models import AuthToken, Bid, utcnow
-
-
-@pytest.fixture
-def connect(app):
-    clients = []
-
-    def _connect(auth=None, flask_client=None):
-        with app.app_context():  # a fresh context per connection, as in the server
-            sock = socketio.test_client(app, namespace=NS, auth=auth, flask_test_client=flask_client)
-        clients.append(sock)
-        return sock
-
-    yield _connect
-    for sock in clients:
-        if sock.is_connected(NS):
-            sock.disconnect(NS)
 
 
 @pytest.fixture
@@ -44,8 +28,8 @@ def received(sock, name):
     return [frame["args"][0] for frame in sock.get_received(NS) if frame["name"] == name]
 
 
-def test_anonymous_watcher_gets_the_same_snapshot_as_the_rest_api(connect, client, auction):
-    watcher = connect()
+def test_anonymous_watcher_gets_the_same_snapshot_as_the_rest_api(socket_client, client, auction):
+    watcher = socket_client()
     answer = ack(watcher, "join_auction", {"auction_id": auction.id})
     assert answer["ok"] is True
     rest = client.get(f"/api/auctions/{auction.id}").get_json()["auction"]
@@ -55,24 +39,24 @@ def test_anonymous_watcher_gets_the_same_snapshot_as_the_rest_api(connect, clien
     assert "server_time" in answer
 
 
-def test_joining_an_unknown_auction_answers_not_found(connect):
-    answer = ack(connect(), "join_auction", {"auction_id": 999_999})
+def test_joining_an_unknown_auction_answers_not_found(socket_client):
+    answer = ack(socket_client(), "join_auction", {"auction_id": 999_999})
     assert answer["ok"] is False and answer["code"] == "NOT_FOUND"
 
 
-def test_a_bad_token_is_refused_at_connect(connect):
-    sock = connect(auth={"token": "not-a-token"})
+def test_a_bad_token_is_refused_at_connect(socket_client):
+    sock = socket_client(auth={"token": "not-a-token"})
     assert not sock.is_connected(NS)
 
 
-def test_a_revoked_token_is_refused_at_connect(connect, client, provider, token_for):
+def test_a_revoked_token_is_refused_at_connect(socket_client, client, provider, token_for):
     token = token_for(provider)
     client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
-    assert not connect(auth={"token": token}).is_connected(NS)
+    assert not socket_client(auth={"token": token}).is_connected(NS)
 
 
-def test_a_provider_bids_over_the_socket_with_a_token(connect, auction, provider, token_for):
-    sock = connect(auth={"token": token_for(provider)})
+def test_a_provider_bids_over_the_socket_with_a_token(socket_client, auction, provider, token_for):
+    sock = socket_client(auth={"token": token_for(provider)})
     answer = ack(
         sock, "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "Two hours, parts included"}
     )
@@ -81,33 +65,33 @@ def test_a_provider_bids_over_the_socket_with_a_token(connect, auction, provider
     assert count(Bid) == 1
 
 
-def test_a_provider_bids_over_the_socket_with_the_login_cookie(connect, client, auction, provider, session_login):
+def test_a_provider_bids_over_the_socket_with_the_login_cookie(socket_client, client, auction, provider, session_login):
     session_login(provider)
-    sock = connect(flask_client=client)
+    sock = socket_client(flask_client=client)
     answer = ack(sock, "place_bid", {"auction_id": auction.id, "amount": "1500", "description": "x"})
     assert answer["code"] == "VALIDATION_ERROR" and "amount" in answer["details"]
     answer = ack(sock, "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "x"})
     assert answer["ok"] is True, answer
 
 
-def test_anonymous_sockets_cannot_bid(connect, auction):
-    answer = ack(connect(), "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "x"})
+def test_anonymous_sockets_cannot_bid(socket_client, auction):
+    answer = ack(socket_client(), "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "x"})
     assert answer["code"] == "AUTH_REQUIRED"
     assert count(Bid) == 0
 
 
-def test_socket_bids_follow_the_same_rules_as_rest(connect, auction, customer, provider, rival, token_for):
-    customer_sock = connect(auth={"token": token_for(customer)})
+def test_socket_bids_follow_the_same_rules_as_rest(socket_client, auction, customer, provider, rival, token_for):
+    customer_sock = socket_client(auth={"token": token_for(customer)})
     assert ack(customer_sock, "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "x"})["code"] == (
         "NOT_A_PROVIDER"
     )
     ack(
-        connect(auth={"token": token_for(provider)}),
+        socket_client(auth={"token": token_for(provider)}),
         "place_bid",
         {"auction_id": auction.id, "amount": 1500, "description": "x"},
     )
     answer = ack(
-        connect(auth={"token": token_for(rival)}),
+        socket_client(auth={"token": token_for(rival)}),
         "place_bid",
         {"auction_id": auction.id, "amount": 1499.5, "description": "x"},
     )
@@ -116,8 +100,8 @@ def test_socket_bids_follow_the_same_rules_as_rest(connect, auction, customer, p
     assert count(Bid) == 1
 
 
-def test_resending_a_client_bid_id_answers_with_the_first_result(connect, auction, provider, token_for):
-    sock = connect(auth={"token": token_for(provider)})
+def test_resending_a_client_bid_id_answers_with_the_first_result(socket_client, auction, provider, token_for):
+    sock = socket_client(auth={"token": token_for(provider)})
     frame = {"auction_id": auction.id, "amount": 1500, "description": "x", "client_bid_id": "tap-1"}
     first = ack(sock, "place_bid", frame)
     second = ack(sock, "place_bid", frame)
@@ -126,12 +110,12 @@ def test_resending_a_client_bid_id_answers_with_the_first_result(connect, auctio
 
 
 def test_watchers_receive_public_bids_and_the_creator_a_full_notification(
-    connect, auction, customer, provider, rival, token_for, bearer, client
+    socket_client, auction, customer, provider, rival, token_for, bearer, client
 ):
-    watcher = connect()
+    watcher = socket_client()
     ack(watcher, "join_auction", {"auction_id": auction.id})
-    creator = connect(auth={"token": token_for(customer)})
-    first = connect(auth={"token": token_for(provider)})
+    creator = socket_client(auth={"token": token_for(customer)})
+    first = socket_client(auth={"token": token_for(provider)})
     ack(first, "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "secret plan", "notes": "n"})
     # The second bid comes over REST: the same service emits the same events.
     response = client.post(
@@ -157,8 +141,8 @@ def test_watchers_receive_public_bids_and_the_creator_a_full_notification(
     assert len(outbid) == 1 and outbid[0]["auction_id"] == auction.id
 
 
-def test_rejoining_with_since_seq_returns_exactly_the_missed_events(connect, auction, provider, rival, make_bid):
-    watcher = connect()
+def test_rejoining_with_since_seq_returns_exactly_the_missed_events(socket_client, auction, provider, rival, make_bid):
+    watcher = socket_client()
     seen = ack(watcher, "join_auction", {"auction_id": auction.id})["auction"]["last_seq"]
     make_bid(provider, auction, 1500)
     make_bid(rival, auction, 1400)
@@ -168,32 +152,32 @@ def test_rejoining_with_since_seq_returns_exactly_the_missed_events(connect, auc
     assert all("user_id" not in e["payload"]["bid"] for e in answer["missed"])
 
 
-def test_sync_time_answers_the_server_clock(connect):
-    answer = ack(connect(), "sync_time", {})
+def test_sync_time_answers_the_server_clock(socket_client):
+    answer = ack(socket_client(), "sync_time", {})
     assert answer["ok"] is True and answer["server_time"].endswith("Z")
 
 
-def test_leave_auction_stops_room_events(connect, auction, provider, make_bid):
-    watcher = connect()
+def test_leave_auction_stops_room_events(socket_client, auction, provider, make_bid):
+    watcher = socket_client()
     ack(watcher, "join_auction", {"auction_id": auction.id})
     assert ack(watcher, "leave_auction", {"auction_id": auction.id}) == {"ok": True}
     make_bid(provider, auction, 1500)
     assert received(watcher, "bid_placed") == []
 
 
-def test_logging_out_disconnects_that_sessions_socket(connect, client, provider, session_login):
+def test_logging_out_disconnects_that_sessions_socket(socket_client, client, provider, session_login):
     csrf = session_login(provider)
-    sock = connect(flask_client=client)
+    sock = socket_client(flask_client=client)
     assert sock.is_connected(NS)
     client.post("/api/auth/logout", headers=csrf)
     assert not sock.is_connected(NS)
 
 
-def test_a_closed_auction_event_reaches_the_room_once(connect, auction, provider, make_bid, time_machine):
+def test_a_closed_auction_event_reaches_the_room_once(socket_client, auction, provider, make_bid, time_machine):
     from bidbazaar import services
 
     make_bid(provider, auction, 1500)
-    watcher = connect(auth=None)
+    watcher = socket_client(auth=None)
     ack(watcher, "join_auction", {"auction_id": auction.id})
     time_machine.move_to(auction.deadline)
     assert services.close_if_expired(auction.id) is True
@@ -237,8 +221,8 @@ def _random_payload(rng: random.Random):
     return {rng.choice(keys): rng.choice([*scalars, [1], {"a": 1}]) for _ in range(rng.randint(0, 5))}
 
 
-def test_malformed_payloads_get_a_clean_answer_and_keep_the_socket(connect, auction, provider, token_for):
-    sock = connect(auth={"token": token_for(provider)})
+def test_malformed_payloads_get_a_clean_answer_and_keep_the_socket(socket_client, auction, provider, token_for):
+    sock = socket_client(auth={"token": token_for(provider)})
     rng = random.Random(1234)
     payloads = MALFORMED + [_random_payload(rng) for _ in range(200)]
     for event in ("join_auction", "leave_auction", "place_bid", "sync_time"):
@@ -269,24 +253,28 @@ def unknown_event_answer(answer):
 
 
 @pytest.mark.parametrize("lifecycle", ["disconnect", "connect"])
-def test_a_client_event_named_like_a_lifecycle_call_is_answered_as_unknown(connect, provider, token_for, lifecycle):
-    sock = connect(auth={"token": token_for(provider)})
+def test_a_client_event_named_like_a_lifecycle_call_is_answered_as_unknown(
+    socket_client, provider, token_for, lifecycle
+):
+    sock = socket_client(auth={"token": token_for(provider)})
     assert unknown_event_answer(ack(sock, lifecycle, {"token": token_for(provider)}))
     assert unknown_event_answer(ack(sock, lifecycle, None))
 
 
 def test_a_socket_that_sent_a_disconnect_event_is_still_dropped_when_its_token_is_revoked(
-    connect, client, provider, token_for
+    socket_client, client, provider, token_for
 ):
     token = token_for(provider)
-    sock = connect(auth={"token": token})
+    sock = socket_client(auth={"token": token})
     ack(sock, "disconnect", "client namespace disconnect")
     client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
     assert not sock.is_connected(NS)
 
 
-def test_a_client_sent_connect_event_cannot_authenticate_an_anonymous_socket(connect, auction, provider, token_for):
-    sock = connect()
+def test_a_client_sent_connect_event_cannot_authenticate_an_anonymous_socket(
+    socket_client, auction, provider, token_for
+):
+    sock = socket_client()
     with sock.app.app_context():  # Flask-SocketIO reads a connect call's second argument as its auth
         sock.emit("connect", {}, {"token": token_for(provider)}, namespace=NS, callback=True)
     answer = ack(sock, "place_bid", {"auction_id": auction.id, "amount": 1500, "description": "x"})
@@ -295,10 +283,10 @@ def test_a_client_sent_connect_event_cannot_authenticate_an_anonymous_socket(con
 
 
 def test_notifications_skip_a_socket_whose_token_was_revoked_before_its_disconnect_arrived(
-    connect, auction, customer, provider, token_for, make_bid
+    socket_client, auction, customer, provider, token_for, make_bid
 ):
     revoked_token, live_token = token_for(customer), token_for(customer)
-    revoked, live = connect(auth={"token": revoked_token}), connect(auth={"token": live_token})
+    revoked, live = socket_client(auth={"token": revoked_token}), socket_client(auth={"token": live_token})
     # As if the revocation was committed by another process whose message never got here.
     digest = accounts.token_digest(revoked_token)
     db.session.execute(update(AuthToken).where(AuthToken.token_hash == digest).values(revoked_at=utcnow()))
@@ -319,24 +307,26 @@ def test_notifications_skip_a_socket_whose_token_was_revoked_before_its_disconne
         ("leave_auction", [{"auction_id": 1}, None]),
     ],
 )
-def test_an_event_with_extra_arguments_is_answered_with_a_validation_error(connect, provider, token_for, event, args):
-    sock = connect(auth={"token": token_for(provider)})
+def test_an_event_with_extra_arguments_is_answered_with_a_validation_error(
+    socket_client, provider, token_for, event, args
+):
+    sock = socket_client(auth={"token": token_for(provider)})
     with sock.app.app_context():
         answer = sock.emit(event, *args, namespace=NS, callback=True)
     assert answer["ok"] is False and answer["code"] == "VALIDATION_ERROR" and "payload" in answer["details"], answer
     assert set(answer) == {"ok", "error", "code", "details"}
 
 
-def test_sync_time_without_a_payload_still_answers(connect):
-    sock = connect()
+def test_sync_time_without_a_payload_still_answers(socket_client):
+    sock = socket_client()
     with sock.app.app_context():
         answer = sock.emit("sync_time", namespace=NS, callback=True)
     assert answer["ok"] is True
 
 
 @pytest.mark.parametrize("event", ["no_such_event", "event", "trigger_event", "_is_lifecycle_call", "", 7])
-def test_an_unknown_event_name_is_answered_with_a_validation_error(connect, event):
-    assert unknown_event_answer(ack(connect(), event, {}))
+def test_an_unknown_event_name_is_answered_with_a_validation_error(socket_client, event):
+    assert unknown_event_answer(ack(socket_client(), event, {}))
 
 
 # --------------------------------------------------------------------------- rooms per socket
@@ -347,9 +337,9 @@ def three_auctions(make_auction):
     return [make_auction(title=f"Fix kitchen sink leak {n}") for n in range(3)]
 
 
-def test_joining_past_the_room_cap_is_refused_with_a_clear_error(app, connect, three_auctions):
+def test_joining_past_the_room_cap_is_refused_with_a_clear_error(app, socket_client, three_auctions):
     app.config["SOCKET_MAX_ROOMS"] = 2
-    sock = connect()
+    sock = socket_client()
     first, second, third = (a.id for a in three_auctions)
     assert ack(sock, "join_auction", {"auction_id": first})["ok"] is True
     assert ack(sock, "join_auction", {"auction_id": second})["ok"] is True
@@ -360,9 +350,9 @@ def test_joining_past_the_room_cap_is_refused_with_a_clear_error(app, connect, t
     assert answer["details"] == {"limit": 2} and "2 auctions" in answer["error"]
 
 
-def test_leaving_an_auction_frees_a_place_under_the_room_cap(app, connect, three_auctions):
+def test_leaving_an_auction_frees_a_place_under_the_room_cap(app, socket_client, three_auctions):
     app.config["SOCKET_MAX_ROOMS"] = 2
-    sock = connect()
+    sock = socket_client()
     first, second, third = (a.id for a in three_auctions)
     ack(sock, "join_auction", {"auction_id": first})
     ack(sock, "join_auction", {"auction_id": second})
@@ -370,18 +360,18 @@ def test_leaving_an_auction_frees_a_place_under_the_room_cap(app, connect, three
     assert ack(sock, "join_auction", {"auction_id": third})["ok"] is True
 
 
-def test_rejoining_an_auction_already_joined_does_not_count_twice(app, connect, three_auctions):
+def test_rejoining_an_auction_already_joined_does_not_count_twice(app, socket_client, three_auctions):
     app.config["SOCKET_MAX_ROOMS"] = 2
-    sock = connect()
+    sock = socket_client()
     first, second, _ = (a.id for a in three_auctions)
     ack(sock, "join_auction", {"auction_id": first})
     ack(sock, "join_auction", {"auction_id": second})
     assert ack(sock, "join_auction", {"auction_id": first, "since_seq": 0})["ok"] is True
 
 
-def test_the_personal_rooms_do_not_count_against_the_room_cap(app, connect, three_auctions, provider, token_for):
+def test_the_personal_rooms_do_not_count_against_the_room_cap(app, socket_client, three_auctions, provider, token_for):
     app.config["SOCKET_MAX_ROOMS"] = 1
-    sock = connect(auth={"token": token_for(provider)})
+    sock = socket_client(auth={"token": token_for(provider)})
     assert ack(sock, "join_auction", {"auction_id": three_auctions[0].id})["ok"] is True
 
 

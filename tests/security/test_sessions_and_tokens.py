@@ -6,7 +6,7 @@ Moved verbatim from tests/test_security.py (issue 12)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from helpers import (
 )
 
 from bidbazaar import accounts
-from bidbazaar.extensions import db, socketio
+from bidbazaar.extensions import db
 from bidbazaar.models import AuthToken
 
 SOCKET_NS = "/auctions"
@@ -170,21 +170,15 @@ def test_an_inactive_users_unrevoked_token_is_refused(app, customer, bearer):
 
 
 @pytest.fixture
-def socket_for(app) -> Iterator[Callable[..., Any]]:
+def socket_for(socket_client: Callable[..., Any]) -> Callable[..., Any]:
     """Connect a Socket.IO test client to /auctions with a token or a logged-in Flask client."""
-    sockets = []
 
     def _connect(auth: dict[str, str] | None = None, flask_client: Any = None) -> Any:
-        with app.app_context():  # a fresh context per connection, as in the server
-            sock = socketio.test_client(app, namespace=SOCKET_NS, auth=auth, flask_test_client=flask_client)
+        sock = socket_client(auth=auth, flask_client=flask_client)
         assert sock.is_connected(SOCKET_NS)
-        sockets.append(sock)
         return sock
 
-    yield _connect
-    for sock in sockets:
-        if sock.is_connected(SOCKET_NS):
-            sock.disconnect(SOCKET_NS)
+    return _connect
 
 
 def test_a_password_change_disconnects_the_users_open_sockets(app, customer, credentials, socket_for):
