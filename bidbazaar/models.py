@@ -166,7 +166,8 @@ class Auction(db.Model):
     lowest_bid = db.Column(MONEY)
     # The "lowest bid" sort lists auctions without bids last either way round. MySQL has no
     # NULLS LAST, so each direction reads a never-NULL key off its own index: no bids sorts
-    # above every amount (rising) or below it (falling: amounts are > 0).
+    # above every amount (rising: MONEY tops out at 99,999,999.99) or below it (falling:
+    # amounts are > 0).
     lowest_bid_rising = db.Column(db.Numeric(11, 2), db.Computed("coalesce(lowest_bid, 100000000)", persisted=True))
     lowest_bid_falling = db.Column(MONEY, db.Computed("coalesce(lowest_bid, 0)", persisted=True))
     bidder_count = db.Column(db.Integer, nullable=False, default=0)
