@@ -14,8 +14,9 @@ never in requirements.txt). Two measures, as bench.profile's:
 * CPU µs per request in-process (Flask test client, no gevent, best of three), which
   hardly moves with other load on the machine: what the driver itself costs.
 
-Bids continue the same ladders from run to run: each run starts below the lowest bid
-already stored, so every run's bids can be accepted.
+Every turn bids on auctions of its own, made for it (a hot one, one for 8 bidders, 1,000
+for the spread case), so no turn inherits a ladder, or a provider who already holds the
+lowest bid, from the turn before.
 
     python -m bench.drivers                       # -> bench/profiles/mysql-drivers.md (+ .json)
     python -m bench.drivers --auctions 10000 --rounds 2 --duration 8
@@ -31,7 +32,6 @@ import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from bench import data, load, report
@@ -64,27 +64,35 @@ def url_for(driver: str) -> str:
     return f"mysql+{driver}://{data.MY_USER}@{data.MY_HOST}:{data.MY_PORT}/{data.MY_DATABASE}"
 
 
-def _below_lowest(app, auctions: list[int]) -> int:
-    """A starting amount under every stored bid on these auctions (wrk's Lua offers one less)."""
-    from sqlalchemy import func, select
+def fresh_auctions(app, fx: data.Fixtures, turn: int) -> tuple[int, int, list[int]]:
+    """A hot auction, an 8-bidder one and SPREAD_AUCTIONS spread ones, new for this turn."""
+    from sqlalchemy import select
 
     from bidbazaar.extensions import db
-    from bidbazaar.models import Auction
+    from bidbazaar.models import Category, utcnow
 
     with app.app_context():
-        lowest = db.session.scalar(select(func.min(Auction.lowest_bid)).where(Auction.id.in_(auctions)))
-        db.session.rollback()
-    return int(Decimal(lowest)) if lowest is not None else int(data.HOT_BUDGET)
+        now = utcnow()
+        leaf = db.session.scalar(select(Category.id).where(Category.name == "Plumbing"))
+
+        def new(title: str) -> int:
+            return data._auction(db, fx.customer_id, leaf, title, data.HOT_BUDGET, now).id
+
+        hot, hot8 = new(f"Drivers turn {turn}: hot"), new(f"Drivers turn {turn}: 8 bidders")
+        spread = [new(f"Drivers turn {turn}: spread #{i}") for i in range(data.SPREAD_AUCTIONS)]
+        db.session.commit()
+    return hot, hot8, spread
 
 
 def measure(driver: str, turn: int, app, fx: data.Fixtures, duration: float, warmup: float) -> DriverRun:
     """The server with `driver`: ceiling, listings and bids under wrk, then the invariants."""
     server_core, load_core = cores()
     result = DriverRun(driver, turn, load=os.getloadavg())
+    hot, hot8, spread = fresh_auctions(app, fx, turn)
     bid_cases = (
-        (BID_CASES[0], [fx.hot_auction], fx.provider_tokens, 64),
-        (BID_CASES[1], [fx.hot8_auction], fx.provider_tokens[:8], 8),
-        (BID_CASES[2], fx.spread_auctions, fx.provider_tokens, 64),
+        (BID_CASES[0], [hot], fx.provider_tokens, 64),
+        (BID_CASES[1], [hot8], fx.provider_tokens[:8], 8),
+        (BID_CASES[2], spread, fx.provider_tokens, 64),
     )
     with Server(url_for(driver), server_core) as server:
         wrk = load.Wrk(server.url, load_core, duration, warmup)
@@ -92,13 +100,13 @@ def measure(driver: str, turn: int, app, fx: data.Fixtures, duration: float, war
             result.runs.append(wrk.get(TRIVIAL, TRIVIAL_PATH, c))
             result.runs += [wrk.get(label, path, c) for label, path in LISTINGS]
         for label, auctions, tokens, c in bid_cases:
-            result.runs.append(wrk.bids(label, auctions, tokens, _below_lowest(app, auctions), c))
+            result.runs.append(wrk.bids(label, auctions, tokens, int(data.HOT_BUDGET), c))
         stderr = server.stderr_text()
     result.tracebacks = stderr.count("Traceback")
     result.lock_messages = sum(stderr.count(m) for m in ("Deadlock found", "Lock wait timeout exceeded"))
-    for label, auction in ((BID_CASES[0], fx.hot_auction), (BID_CASES[1], fx.hot8_auction)):
+    for label, auction in ((BID_CASES[0], hot), (BID_CASES[1], hot8)):
         result.invariants[label] = bool(data.check_invariant(app, auction)["ok"])
-    result.invariants[BID_CASES[2]] = all(data.check_invariant(app, a)["ok"] for a in fx.spread_auctions[:50])
+    result.invariants[BID_CASES[2]] = all(data.check_invariant(app, a)["ok"] for a in spread[:50])
     return result
 
 
@@ -137,7 +145,7 @@ def render(facts: dict, results: list[DriverRun], cpu: dict[str, dict[str, int]]
         for run in result.runs:
             ceiling = _trivial(result, run.connections) or _trivial(result, 64)
             ratio = _value(run) / ceiling.rps if ceiling and ceiling.rps else 0
-            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(run.statuses.items()))
+            statuses = ", ".join(f"{k}: {v}" for k, v in sorted({**run.statuses, **run.codes}.items()))
             out.append(
                 f"| {result.turn} | {result.driver} | {run.label} | {run.connections} | {_value(run):,.0f} | "
                 f"{ceiling.rps if ceiling else 0:,.0f} | {ratio:.2f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "

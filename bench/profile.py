@@ -242,7 +242,7 @@ def cpu(kind: str, url: str, fx: data.Fixtures, rev: str | None, requests: int) 
         columns = {rev: columns[rev], "this checkout": columns["this checkout"]}
     names = list(columns)
     lines = [f"| case ({kind}) | " + " | ".join(f"{n} µs" for n in names) + (" | after / before |" if rev else " |")]
-    lines.append("| --- | " + " | ".join("--:" for _ in names) + (" | --: |" if rev else ""))
+    lines.append("| --- | " + " | ".join("--:" for _ in names) + (" | --: |" if rev else " |"))
     for case in CASES:
         row = [str(columns[n][case]) for n in names]
         ratio = f" | {columns['this checkout'][case] / columns[rev][case]:.2f}" if rev else ""
