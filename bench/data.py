@@ -1,7 +1,8 @@
 """The bench's own database: created afresh, seeded with seed-demo, plus fixtures.
 
-SQLite lives in a temp directory; PostgreSQL is the database `bb_bench`, dropped and
-created by this module and by nothing else (never `test` or anyone else's).
+SQLite lives in a temp directory; PostgreSQL is the database `bb_bench` and MySQL/MariaDB
+the database `bb_bench_my`, each dropped and created by this module and by nothing else
+(never `test` or anyone else's).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from devtools.processes import ROOT, mint_api_token
 PG_HOST = "127.0.0.1"
 PG_USER = "postgres"
 PG_DATABASE = "bb_bench"
+MY_HOST = "127.0.0.1"
+MY_PORT = 3306
+MY_USER = "root"
+MY_DATABASE = "bb_bench_my"
+#: The databases one run can measure, in the order `--db all` runs them.
+KINDS = ("sqlite", "postgresql", "mysql")
 #: Cheap hashes: the bench measures requests, not scrypt.
 BENCH_ENV = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -52,27 +59,80 @@ class Fixtures:
 
 
 def database_url(kind: str, workdir: Path) -> str:
+    """The URL the app is given: the bare scheme, so it gets the driver requirements.txt pins."""
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
+    if kind == "mysql":
+        return f"mysql://{MY_USER}@{MY_HOST}:{MY_PORT}/{MY_DATABASE}"
     return f"postgresql://{PG_USER}@{PG_HOST}:5432/{PG_DATABASE}"
 
 
+def _mysql(*statements: str, database: str | None = None) -> list[tuple]:
+    """Run statements on the MySQL/MariaDB server with PyMySQL (pinned in requirements.txt,
+    so no `mysql` client binary is needed); the rows of the last one."""
+    import pymysql
+
+    connection = pymysql.connect(host=MY_HOST, port=MY_PORT, user=MY_USER, database=database, autocommit=True)
+    try:
+        with connection.cursor() as cursor:
+            rows: list[tuple] = []
+            for statement in statements:
+                cursor.execute(statement)
+                rows = list(cursor.fetchall())
+            return rows
+    finally:
+        connection.close()
+
+
 def recreate(kind: str) -> None:
-    """PostgreSQL: drop and create bb_bench (SQLite starts from a new temp file)."""
-    if kind != "postgresql":
-        return
-    common = ["-h", PG_HOST, "-U", PG_USER]
-    subprocess.run(["dropdb", "--if-exists", "--force", *common, PG_DATABASE], check=True)
-    subprocess.run(["createdb", *common, PG_DATABASE], check=True)
+    """PostgreSQL: drop and create bb_bench; MySQL: bb_bench_my (SQLite starts from a new
+    temp file)."""
+    if kind == "postgresql":
+        common = ["-h", PG_HOST, "-U", PG_USER]
+        subprocess.run(["dropdb", "--if-exists", "--force", *common, PG_DATABASE], check=True)
+        subprocess.run(["createdb", *common, PG_DATABASE], check=True)
+    elif kind == "mysql":
+        _mysql(
+            f"DROP DATABASE IF EXISTS `{MY_DATABASE}`",
+            f"CREATE DATABASE `{MY_DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        )
 
 
 def analyze(kind: str) -> None:
     """PostgreSQL: what autovacuum does soon after a bulk load (fresh statistics, a visibility
-    map for index-only scans), done at once so plans are not measured on empty statistics."""
+    map for index-only scans), done at once so plans are not measured on empty statistics.
+    MySQL/MariaDB: ANALYZE TABLE on every table, InnoDB's equivalent (its persistent
+    statistics are otherwise recalculated in the background after 10 % of a table changed)."""
     if kind == "postgresql":
         subprocess.run(
             ["psql", "-q", "-h", PG_HOST, "-U", PG_USER, "-d", PG_DATABASE, "-c", "VACUUM ANALYZE"], check=True
         )
+    elif kind == "mysql":
+        tables = [row[0] for row in _mysql("SHOW TABLES", database=MY_DATABASE)]
+        if tables:
+            _mysql("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in tables), database=MY_DATABASE)
+
+
+def describe(app) -> str:
+    """Which database server and driver the app talks to, e.g. `MariaDB 10.11.6 via pymysql`."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from bidbazaar.extensions import db
+
+    with app.app_context():
+        dialect = db.engine.dialect
+        if dialect.name == "sqlite":
+            version = f"SQLite {sqlite3.sqlite_version}"
+        else:
+            version = str(db.session.scalar(text("SELECT version()")))
+            db.session.rollback()
+            if dialect.name in ("mysql", "mariadb"):
+                version = ("MariaDB " if "mariadb" in version.lower() else "MySQL ") + version.split("-")[0]
+            else:
+                version = " ".join(version.split()[:2])
+        return f"{version} via {dialect.driver}"
 
 
 def seed(url: str, auctions: int) -> float:

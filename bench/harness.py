@@ -27,6 +27,11 @@ SCALE_CONCURRENCY = (16, 64)
 #: Figure 1's extra catalogue sizes (the main run's own data is the largest point).
 SIZES = "1000,10000"
 SMOKE_SIZES = "50"
+#: `--db` names that stand for several databases, measured one after another in one run.
+DB_GROUPS = {"both": ("sqlite", "postgresql"), "all": data.KINDS}
+#: What the server's log says when MySQL/MariaDB refused a statement for a lock: deadlocks
+#: are retried (database.retried) before they become a 503, lock wait timeouts are a 503.
+LOCK_LOG_MESSAGES = ("Deadlock found", "Lock wait timeout exceeded")
 
 
 @dataclass
@@ -50,6 +55,10 @@ class DatabaseResult:
     sizes: list[sizes.SizePoint] = field(default_factory=list)
     scale: scale.ScaleResult | None = None
     sockets: sockets.SocketsResult | None = None
+    #: The server and driver measured, e.g. "MariaDB 10.11.6 via pymysql".
+    database: str = ""
+    #: MySQL/MariaDB lock refusals in the server's log, by message (LOCK_LOG_MESSAGES).
+    lock_messages: dict[str, int] = field(default_factory=dict)
 
 
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
@@ -68,7 +77,7 @@ def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
 def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> DatabaseResult:
     url = data.database_url(kind, workdir)
     levels = SMOKE_CONCURRENCY if args.smoke else CONCURRENCY
-    # Before the main seeding: on PostgreSQL every size point recreates bb_bench.
+    # Before the main seeding: on PostgreSQL and MySQL every size point recreates the database.
     curve_levels = tuple(c for c in sizes.LEVELS if c in levels)
     curve = sizes.run(kind, args.sizes, workdir, curve_levels, args.duration, args.warmup)
     print(f"[{kind}] fresh database, seed-demo --auctions {args.auctions}", flush=True)
@@ -82,6 +91,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
     server_core, load_core = cores()
     result = DatabaseResult(kind, totals["auctions"], totals["bids"], seed_seconds, "", os.getloadavg())
     result.sizes = curve
+    result.database = data.describe(app)
     print(f"[{kind}] counting SQL statements per GET route", flush=True)
     result.queries = count_queries(app, fx)
     with Server(url, server_core) as server:
@@ -119,6 +129,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
         stderr = server.stderr_text()
     result.locked_messages = stderr.count("database is locked")
     result.tracebacks = stderr.count("Traceback")
+    result.lock_messages = {message: stderr.count(message) for message in LOCK_LOG_MESSAGES}
     for label, auction_id in (("hot, 64 bidders", fx.hot_auction), ("hot, 8 bidders", fx.hot8_auction)):
         result.invariants[label] = data.check_invariant(app, auction_id)
     spread_ok = all(data.check_invariant(app, a)["ok"] for a in fx.spread_auctions[:50])
@@ -157,7 +168,12 @@ def problems(result: DatabaseResult) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--auctions", type=int, default=100_000, help="seed-demo size (default 100000)")
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument(
+        "--db",
+        choices=(*data.KINDS, *DB_GROUPS),
+        default="sqlite",
+        help="one database, both (sqlite, postgresql) or all (sqlite, postgresql, mysql); default sqlite",
+    )
     parser.add_argument("--smoke", action="store_true", help="seconds-long run that proves the harness works")
     parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; smoke: a temp file)")
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 8; smoke 1)")
@@ -192,11 +208,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("wrk is not installed: run `bash .ci/install-bench-tools`")
     if args.scale_out and (missing := scale.available()):
         parser.error(f"figure 6: {missing}, or pass --no-scale-out")
-    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    kinds = DB_GROUPS.get(args.db, (args.db,))
     started = time.monotonic()
     facts = report.machine_facts()
     facts["command"] = "python -m bench " + " ".join(
-        [f"--auctions {args.auctions}", f"--db {args.db}", *(["--smoke"] if args.smoke else [])]
+        [
+            f"--auctions {args.auctions}",
+            f"--db {args.db}",
+            *(["--smoke"] if args.smoke else []),
+            # What was skipped shows in the report's first line (figures 4-6 are not rerun everywhere).
+            *([f"--sizes {','.join(map(str, args.sizes)) or 'none'}"] if not args.smoke else []),
+            *([] if args.sockets else ["--no-sockets"]),
+            *([] if args.scale_out else ["--no-scale-out"]),
+        ]
     )
     facts["commit"] = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=data.ROOT

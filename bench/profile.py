@@ -15,6 +15,7 @@ measured by figure 1's size curve):
 
     python -m bench.profile py-spy --db sqlite --case listing
     python -m bench.profile cpu --db postgresql --rev e0ba9f0
+    python -m bench.profile py-spy --db mysql --case bid
     python -m bench.profile memory --connections 2000   # figure 5: where a socket's memory goes
 """
 
@@ -38,11 +39,13 @@ from devtools.processes import worker_pid
 OUT = Path(__file__).resolve().parent / "profiles"
 CASES = ("trivial", "health", "listing", "page200", "detail", "bid")
 PG_PROFILE_DATABASE = "bb_profile"  # never bb_bench: a full run may be using it
+MY_PROFILE_DATABASE = "bb_profile_my"  # never bb_bench_my, for the same reason
 
 
 def seeded(kind: str, auctions: int, workdir: Path) -> tuple[str, data.Fixtures]:
     """A fresh small database with the bench fixtures."""
     data.PG_DATABASE = PG_PROFILE_DATABASE
+    data.MY_DATABASE = MY_PROFILE_DATABASE
     url = data.database_url(kind, workdir)
     data.recreate(kind)
     data.seed(url, auctions)
@@ -239,7 +242,7 @@ def cpu(kind: str, url: str, fx: data.Fixtures, rev: str | None, requests: int) 
         columns = {rev: columns[rev], "this checkout": columns["this checkout"]}
     names = list(columns)
     lines = [f"| case ({kind}) | " + " | ".join(f"{n} µs" for n in names) + (" | after / before |" if rev else " |")]
-    lines.append("| --- | " + " | ".join("--:" for _ in names) + (" | --: |" if rev else ""))
+    lines.append("| --- | " + " | ".join("--:" for _ in names) + (" | --: |" if rev else " |"))
     for case in CASES:
         row = [str(columns[n][case]) for n in names]
         ratio = f" | {columns['this checkout'][case] / columns[rev][case]:.2f}" if rev else ""
@@ -250,7 +253,7 @@ def cpu(kind: str, url: str, fx: data.Fixtures, rev: str | None, requests: int) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("tool", choices=("py-spy", "cpu", "memory"))
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--db", choices=data.KINDS, default="sqlite")
     parser.add_argument("--case", choices=(*CASES, "all"), default="all", help="py-spy: what to drive")
     parser.add_argument("--auctions", type=int, default=2000, help="seed-demo size (default 2000)")
     parser.add_argument("--seconds", type=float, default=8.0, help="py-spy: seconds of load per case")

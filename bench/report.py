@@ -66,7 +66,7 @@ FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
 
 
 def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace) -> str:
-    out = ["# Benchmark results (issue 7)", ""]
+    out = ["# Benchmark results (issues 7 and 13)", ""]
     if args.smoke:
         out += ["**Smoke run**: seconds-long, tiny data; proves the harness works, measures nothing.", ""]
     out += [
@@ -97,6 +97,7 @@ def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace)
         "deadline during the measurement), pbkdf2 password hashes (no request here hashes one).",
         "",
     ]
+    out += _side_by_side(results)
     for result in results:
         out += _database_section(result)
     out += _plots(facts)
@@ -110,9 +111,11 @@ def _database_section(result: DatabaseResult) -> list[str]:
         "",
         f"- Data: seed-demo `--auctions` gave {result.auctions:,} auctions and {result.bid_rows:,} bids "
         f"(the bench adds 1,004 fixture auctions, 1,000 of them bids) in {result.seed_seconds:.0f} s of seeding.",
-        f"- Server: {result.server}. Load average {tuple(round(x, 2) for x in result.load_start)} "
+        f"- Database: {result.database or result.kind}. Server: {result.server}. Load average {tuple(round(x, 2) for x in result.load_start)} "
         f"before this database's runs, {tuple(round(x, 2) for x in result.load_end)} after.",
-        f'- Server log: {result.locked_messages} "database is locked", {result.tracebacks} tracebacks.',
+        f'- Server log: {result.locked_messages} "database is locked", {result.tracebacks} tracebacks'
+        + "".join(f', {n} "{message}"' for message, n in result.lock_messages.items())
+        + ".",
         "",
         "### Ceilings",
         "",
@@ -184,6 +187,137 @@ def _database_section(result: DatabaseResult) -> list[str]:
     ]
     for q in result.queries:
         out.append(f"| `{q.route}` | {q.small} | {q.big} | {'yes' if q.constant else '**no**'} | {q.status} |")
+    out.append("")
+    return out
+
+
+def _ratio(result: DatabaseResult, run: Run | None, accepted: bool = False) -> float | None:
+    """A run's req/s (accepted/s for bids) over the trivial ceiling at its concurrency."""
+    if run is None:
+        return None
+    # Bids at c=8 have no ceiling of their own: the bids section reads them against c=64's.
+    ceiling = _ceiling(result, TRIVIAL, run.connections) or _ceiling(result, TRIVIAL, 64)
+    if not ceiling or not ceiling.rps:
+        return None
+    return (run.per_second("201") if accepted else run.rps) / ceiling.rps
+
+
+def _per_level(values: list[float | None], digits: int = 2) -> str:
+    return " / ".join("-" if v is None else f"{v:.{digits}f}" for v in values) or "-"
+
+
+def _side_by_side(results: list[DatabaseResult]) -> list[str]:
+    """Figures 1-3 and 7 for every database of this run in one table: each ratio is against
+    the trivial ceiling of its own server in this same run, so the columns compare."""
+    if len(results) < 2:
+        return []
+    levels = sorted({r.connections for result in results for r in result.browse})
+    at = "c=" + "/".join(map(str, levels))
+    names = [f"{r.kind} ({r.database})" if r.database else r.kind for r in results]
+    out = [
+        "## Side by side: figures 1-3 and 7, every database of this run",
+        "",
+        "Generated from the tables below. Ratios are against the trivial route on the same server "
+        f"in the same run; several values are {at}.",
+        "",
+        "| figure | value | " + " | ".join(names) + " |",
+        "| --- | --- |" + " --- |" * len(results),
+    ]
+
+    def row(figure: str, value: str, cell) -> None:
+        out.append(f"| {figure} | {value} | " + " | ".join(cell(r) for r in results) + " |")
+
+    def browse(result: DatabaseResult, label: str, c: int) -> Run | None:
+        return next((r for r in result.browse if r.label == label and r.connections == c), None)
+
+    for label in dict.fromkeys(r.label for result in results for r in result.browse):
+        row(
+            "1 browse",
+            f"{label}: ratio, {at}",
+            lambda r, lb=label: _per_level([_ratio(r, browse(r, lb, c)) for c in levels]),
+        )
+
+    def p99(result: DatabaseResult, c: int) -> float | None:
+        run, ceiling = browse(result, "default listing (page 1)", c), _ceiling(result, TRIVIAL, c)
+        return run.p99_ms / ceiling.p99_ms if run and ceiling and ceiling.p99_ms else None
+
+    row("1 browse", f"default listing: p99 over trivial's, {at}", lambda r: _per_level([p99(r, c) for c in levels], 1))
+
+    def deep(result: DatabaseResult, c: int) -> float | None:
+        first, deep = browse(result, "default listing (page 1)", c), browse(result, "page=200", c)
+        return deep.rps / first.rps if first and deep and first.rps else None
+
+    row("1 browse", f"page 200 over page 1, {at}", lambda r: _per_level([deep(r, c) for c in levels]))
+    row(
+        "1 browse",
+        "trivial ceiling req/s, " + at,
+        lambda r: " / ".join(f"{c.rps:,.0f}" if (c := _ceiling(r, TRIVIAL, level)) else "-" for level in levels),
+    )
+    row(
+        "ceilings",
+        f"GET /api/health (SELECT 1): ratio, {at}",
+        lambda r: _per_level([_ratio(r, _ceiling(r, HEALTH, c)) if _ceiling(r, HEALTH, c) else None for c in levels]),
+    )
+    row("1 browse", "seeding (s)", lambda r: f"{r.seed_seconds:.0f}")
+    row(
+        "2 detail",
+        f"1,000-bid auction: ratio, {at}",
+        lambda r: _per_level([_ratio(r, next((x for x in r.detail if x.connections == c), None)) for c in levels]),
+    )
+
+    def bid(result: DatabaseResult, label: str) -> Run | None:
+        return next((r for r in result.bids if r.label == label), None)
+
+    for label in dict.fromkeys(r.label for result in results for r in result.bids):
+        row(
+            "3 bids",
+            f"{label}: accepted/s (ratio)",
+            lambda r, lb=label: (
+                f"{run.per_second('201'):,.0f} ({_per_level([_ratio(r, run, accepted=True)])})"
+                if (run := bid(r, lb))
+                else "-"
+            ),
+        )
+
+    def versus(result: DatabaseResult, a: str, b: str) -> str:
+        first, second = bid(result, a), bid(result, b)
+        if not first or not second or not second.per_second("201"):
+            return "-"
+        return f"{first.per_second('201') / second.per_second('201'):.2f}×"
+
+    row(
+        "3 bids",
+        "hot over spread (goal ≥ 0.8×)",
+        lambda r: versus(r, "hot auction, 64 bidders", "64 bidders over 1,000 auctions"),
+    )
+    row(
+        "3 bids",
+        "64 bidders over 8 (goal ≥ 0.9×)",
+        lambda r: versus(r, "hot auction, 64 bidders", "hot auction, 8 bidders"),
+    )
+    row(
+        "3 bids",
+        "5xx; lock messages in the log",
+        lambda r: f"{sum(x.server_errors for x in r.bids)}; {r.locked_messages + sum(r.lock_messages.values())}",
+    )
+    row(
+        "3 bids",
+        "invariants hold",
+        lambda r: _verdict(all(v.get("ok") for v in r.invariants.values())) if r.invariants else "-",
+    )
+    row(
+        "7 queries",
+        "GET routes with a constant count",
+        lambda r: f"{sum(q.constant for q in r.queries)} of {len(r.queries)}",
+    )
+    out += ["", "Statements per GET route (small / big), side by side:", ""]
+    out += ["| route | " + " | ".join(r.kind for r in results) + " |", "| --- |" + " --: |" * len(results)]
+    for route in dict.fromkeys(q.route for result in results for q in result.queries):
+        cells = []
+        for result in results:
+            q = next((x for x in result.queries if x.route == route), None)
+            cells.append("-" if q is None else f"{q.small} / {q.big}" + ("" if q.constant else " **not constant**"))
+        out.append(f"| `{route}` | " + " | ".join(cells) + " |")
     out.append("")
     return out
 

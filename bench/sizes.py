@@ -4,8 +4,8 @@ Each extra size is its own fresh database seeded with `seed-demo --auctions N` (
 fixtures: the listing needs none) and its own server, pinned and loaded exactly as the
 main run's (server on one core, wrk on the other), with the trivial ceiling measured on
 that same server. The main run's own data is the largest point; its runs come from
-figure 1, so they are not repeated here. PostgreSQL has only `bb_bench`, so the sizes run
-before the main run's seeding, each recreating it.
+figure 1, so they are not repeated here. PostgreSQL has only `bb_bench` and MySQL only
+`bb_bench_my`, so the sizes run before the main run's seeding, each recreating it.
 """
 
 from __future__ import annotations
