@@ -35,26 +35,30 @@ def env_int(name: str, default: int) -> int:
 
 
 #: The driver each URL scheme gets when the URL names none: the ones requirements.txt pins.
-_DRIVERS = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
+_DRIVERS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+#: SQLAlchemy's backend names for MySQL and MariaDB (the URL's scheme picks one).
+MYSQL_BACKENDS = ("mysql", "mariadb")
 #: MySQL and MariaDB: utf8mb4 on the wire (MySQL's "utf8" is three bytes: no emoji).
 MYSQL_CHARSET = "utf8mb4"
 
 
 def is_mysql_url(url: str) -> bool:
     """MySQL or MariaDB, through any driver."""
-    return make_url(url).get_backend_name() in ("mysql", "mariadb")
+    return make_url(url).get_backend_name() in MYSQL_BACKENDS
 
 
 def normalise_database_url(url: str) -> str:
     """Give a bare scheme the driver we ship (postgres:// -> psycopg 3, mysql:// and
     mariadb:// -> PyMySQL), and MySQL connections utf8mb4 unless the URL says otherwise."""
     parsed = make_url(url)
-    scheme = parsed.drivername
-    if scheme in _DRIVERS:
-        parsed = parsed.set(drivername=_DRIVERS[scheme])
-    elif scheme == "mariadb":
-        parsed = parsed.set(drivername="mariadb+pymysql")
-    if is_mysql_url(url) and "charset" not in parsed.query:
+    if parsed.drivername in _DRIVERS:
+        parsed = parsed.set(drivername=_DRIVERS[parsed.drivername])
+    if parsed.get_backend_name() in MYSQL_BACKENDS and "charset" not in parsed.query:
         parsed = parsed.update_query_dict({"charset": MYSQL_CHARSET})
     return parsed.render_as_string(hide_password=False)
 

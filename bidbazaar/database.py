@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bidbazaar.config import MYSQL_BACKENDS
 from bidbazaar.extensions import db, log
 
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
@@ -38,7 +39,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 def is_mysql(engine: Engine) -> bool:
     """MySQL or MariaDB (SQLAlchemy names the dialect after the URL's scheme)."""
-    return engine.dialect.name in ("mysql", "mariadb")
+    return engine.dialect.name in MYSQL_BACKENDS
 
 
 def configure_engine(engine: Engine) -> None:

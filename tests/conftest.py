@@ -25,6 +25,7 @@ from socket_client import Watcher  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bidbazaar.config import TestConfig  # noqa: E402
+from bidbazaar.database import is_mysql  # noqa: E402
 from bidbazaar.extensions import db, socketio  # noqa: E402
 from bidbazaar.models import Auction, Bid, User, utcnow  # noqa: E402
 
@@ -60,7 +61,7 @@ def _empty_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         for table in db.metadata.sorted_tables:
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
-    elif db.engine.dialect.name in ("mysql", "mariadb"):
+    elif is_mysql(db.engine):
         for table in db.metadata.sorted_tables:  # ids from 1 again, as on the other two
             db.session.execute(text(f"ALTER TABLE {table.name} AUTO_INCREMENT = 1"))
     elif _has_sqlite_sequence():

@@ -29,6 +29,7 @@ from helpers import PASSWORD, ROOT, auction_payload
 from live_server import LiveServer
 from sqlalchemy import func, make_url, select, text, update
 
+from bidbazaar.config import is_mysql_url
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, utcnow
 
@@ -309,7 +310,7 @@ def write_gate(database_url: str) -> Iterator[Callable[[list[subprocess.Popen[st
             holder.close()
         return
 
-    mysql = url.get_backend_name() in ("mysql", "mariadb")
+    mysql = is_mysql_url(database_url)
     with db.engine.connect() as holder:
         if mysql:  # InnoDB: every auction row locked; plain (MVCC) reads still pass
             holder.execute(text("SELECT id FROM auctions FOR UPDATE"))
