@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired | settle-deactivated`."""
+"""Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired |
+settle-deactivated | sweep-bookings`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(close_expired)
     app.cli.add_command(settle_deactivated)
+    app.cli.add_command(sweep_bookings)
 
 
 @click.command("init-db")
@@ -80,3 +82,16 @@ def settle_deactivated() -> None:
 
     taken = settle_deactivated_accounts()
     click.echo(f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}.")
+
+
+@click.command("sweep-bookings")
+def sweep_bookings() -> None:
+    """Lapse unanswered offers, complete undisputed "done" bookings, publish reviews whose
+    window ended (safe to run from several crons)."""
+    from bidbazaar.services import sweep_bookings as run
+
+    swept = run()
+    click.echo(
+        f"Offers lapsed: {swept.lapsed}; bookings completed: {swept.completed}; "
+        f"reviews published: {swept.reviews_published}."
+    )

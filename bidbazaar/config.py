@@ -34,6 +34,11 @@ def env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 #: The driver each URL scheme gets when the URL names none: the ones requirements.txt pins.
 _DRIVERS = {
     "postgres": "postgresql+psycopg",
@@ -102,6 +107,11 @@ class Config:
         self.REQUIRE_PROVIDER_VERIFICATION = env_bool("REQUIRE_PROVIDER_VERIFICATION", False)
         self.TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
         self.CLOSE_SWEEP_SECONDS = float(os.environ.get("CLOSE_SWEEP_SECONDS", "5"))
+        # After the award (docs/lifecycle.md): the provider's time to confirm an offer, the
+        # days after "done" a booking completes by itself, and the window for reviews.
+        self.BOOKING_CONFIRM_HOURS = env_float("BOOKING_CONFIRM_HOURS", 24)
+        self.BOOKING_AUTO_COMPLETE_DAYS = env_float("BOOKING_AUTO_COMPLETE_DAYS", 7)
+        self.REVIEW_WINDOW_DAYS = env_float("REVIEW_WINDOW_DAYS", 14)
         # How long a listing's pagination total is reused (queries.ListingTotals); 0: exact.
         self.LISTING_TOTAL_TTL_SECONDS = float(os.environ.get("LISTING_TOTAL_TTL_SECONDS", "5"))
         self.HOST = os.environ.get("HOST", "0.0.0.0")

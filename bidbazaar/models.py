@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     username_key = db.Column(db.String(80), db.Computed("lower(username)", persisted=True))
     email_key = db.Column(db.String(120), db.Computed("lower(email)", persisted=True))
     password_hash = db.Column(db.String(255), nullable=False)
+    # An Indian mobile number as +91 and ten digits (forms.fields.IndianMobileField);
+    # shown only to the other side of a confirmed booking.
+    phone = db.Column(db.String(16))
     is_service_provider = db.Column(db.Boolean, nullable=False, default=False)
     provider_verified = db.Column(db.Boolean, nullable=False, default=False)
     is_admin = db.Column(db.Boolean, nullable=False, default=False)
@@ -75,6 +78,7 @@ class User(UserMixin, db.Model):
         return {
             **self.to_public_dict(),
             "email": self.email,
+            "phone": self.phone,
             "is_admin": self.is_admin,
             "is_active": self.is_active,
         }

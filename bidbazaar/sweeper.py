@@ -1,7 +1,8 @@
-"""The in-process deadline sweeper: closes due auctions every CLOSE_SWEEP_SECONDS.
+"""The in-process deadline sweeper: every CLOSE_SWEEP_SECONDS it closes due auctions, lapses
+unanswered offers, completes undisputed "done" bookings and publishes reviews whose window ended.
 
-Safe to run in every server process at once: closing is a locked, conditional update,
-so exactly one process closes each auction and emits its events.
+Safe to run in every server process at once: each is a locked, conditional update, so
+exactly one process makes each transition and emits its events.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from bidbazaar.extensions import db, log, socketio
 
 def sweep_forever(app: Flask) -> None:
     """Close due auctions every CLOSE_SWEEP_SECONDS; a failed round is logged, not fatal."""
-    from bidbazaar.services import close_expired_auctions
+    from bidbazaar.services import close_expired_auctions, sweep_bookings
 
     interval = app.config["CLOSE_SWEEP_SECONDS"]
     while True:
         try:
             with app.app_context():
                 close_expired_auctions()
+                sweep_bookings()
         except Exception:
             log.exception("deadline sweep failed; retrying next round")
             with app.app_context():

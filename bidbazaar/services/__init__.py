@@ -4,7 +4,10 @@ the CLI all call these (as `services.place_bid`, ...) and only translate inputs 
 By concern, highest first (a module imports only those below it; pyproject checks it):
     deactivation   what deactivating an account takes away (`services.deactivation`)
     bids           place a bid (the reverse-auction rule, anti-sniping), withdraw one
-    auctions       post, edit, cancel, award and close an auction | categories: the taxonomy
+    sweeps         the timed transitions after the award (lapse, auto-complete, publish reviews)
+    auctions       post, edit, cancel, award, close and repost an auction | categories: the taxonomy
+    fulfilment     a confirmed booking: done, complete, cancel, no-show | reviews: double-blind
+    bookings       offers after the award: confirm, decline, lapse, pass down the bids
     locks          the row locks, in one order | notifications | ledger: the event log and
                    its hash chain, room frames after the commit, idempotency receipts
 
@@ -19,27 +22,48 @@ from bidbazaar.services.auctions import (
     close_expired_auctions,
     close_if_expired,
     create_auction,
+    repost_auction,
     update_auction,
 )
 from bidbazaar.services.bids import PlacedBid, place_bid, withdraw_bid
+from bidbazaar.services.bookings import confirm_booking, decline_booking, remaining_bids, reoffer_booking
 from bidbazaar.services.categories import delete_category, save_category
+from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
+from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
+from bidbazaar.services.sweeps import Swept, sweep_bookings
 
 __all__ = [
     "PlacedBid",
     "PostedAuction",
+    "Swept",
     "award_auction",
     "cancel_auction",
+    "cancel_booking",
     "close_expired_auctions",
     "close_if_expired",
+    "complete_booking",
+    "confirm_booking",
     "create_auction",
+    "decide_no_show",
+    "decline_booking",
     "delete_category",
+    "hide_review",
+    "mark_done",
     "mark_notifications_read",
     "place_bid",
     "redact_event",
+    "remaining_bids",
+    "reoffer_booking",
+    "reply_to_review",
+    "report_no_show",
+    "repost_auction",
+    "review_window_end",
     "save_category",
+    "sweep_bookings",
     "update_auction",
     "verify_event_chain",
     "withdraw_bid",
+    "write_review",
 ]

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bidbazaar.booking_models import Booking, BookingStatus
 from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
 from bidbazaar.forms import MAX_AUCTION_LENGTH, AuctionForm, form_fields
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, Category, User, utcnow
+from bidbazaar.services.bookings import offer_locked
 from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
@@ -74,6 +76,45 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
         return posted
 
     return keyed(creator, idempotency_key, key_use, write, PostedAuction.revive)
+
+
+#: Closed auctions whose job is still to be done, so their customer may post it again.
+REPOSTABLE = (AuctionStatus.EXPIRED, AuctionStatus.CANCELLED)
+
+
+def repost_auction(user: User, auction_id: int, changes: dict[str, Any]) -> PostedAuction:
+    """Post an ended job again as a new auction, prefilled from the old one; `changes`
+    (validated like a new auction's fields) must give the new deadline.
+
+    Allowed for the creator once the old auction ended without a booking that is still in
+    play: it expired or ended unfilled, was cancelled, or its booking was cancelled or
+    ended in an upheld no-show. The old auction's log records where the job went.
+    """
+    auction = db.session.get(Auction, auction_id)
+    if auction is None:
+        raise not_found("Auction")
+    if auction.created_by != user.id:
+        raise DomainError("FORBIDDEN", "Only the auction's creator can post it again")
+    latest = db.session.scalar(
+        select(Booking.status).where(Booking.auction_id == auction.id).order_by(Booking.round.desc()).limit(1)
+    )
+    if auction.status not in REPOSTABLE and latest not in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
+        raise DomainError(
+            "CONFLICT", "Only an auction that ended without the job being booked can be posted again",
+            {"status": auction.status, "booking": latest},
+        )  # fmt: skip
+    if "deadline" not in changes:
+        raise DomainError("VALIDATION_ERROR", "Validation failed", {"deadline": "Give the new deadline."})
+    data = {field: getattr(auction, field) for field in AUCTION_FIELDS} | changes
+    posted = create_auction(user, data)
+    with write_transaction() as after_commit:
+        old = locked_auction(auction.id)
+        now = utcnow()
+        log_event = record_event(old, "auction_reposted", {"new_auction_id": posted.auction_id}, now)
+        broadcast(
+            after_commit, "auction_reposted", {"auction_id": old.id, "new_auction_id": posted.auction_id}, log_event
+        )
+    return posted
 
 
 def _validate_auction_fields(data: dict[str, Any], now: datetime, current: Auction | None = None) -> None:
@@ -249,6 +290,8 @@ def _finish(
         log_event,
     )
     _notify_closing(auction, status, winner, after_commit)
+    if winner is not None:
+        offer_locked(auction, winner, now, after_commit)
     return True
 
 

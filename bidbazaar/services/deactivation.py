@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from bidbazaar.booking_models import Booking, BookingStatus
 from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, User, utcnow
 from bidbazaar.services.auctions import cancel_locked_auction
 from bidbazaar.services.bids import withdraw_locked_bid
+from bidbazaar.services.fulfilment import open_booking_auctions, settle_bookings
 from bidbazaar.services.locks import lock_auctions
 
 PROVIDER_DEACTIVATED = "provider_deactivated"
@@ -31,6 +33,8 @@ class Stakes:
 
     active_bids: int = 0
     open_auctions: int = 0
+    #: Offers waiting for an answer that the deactivation declines or withdraws.
+    open_offers: int = 0
 
 
 def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
@@ -52,10 +56,15 @@ def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
             (Auction.created_by == user.id) | Auction.id.in_(bid_auctions),
         )
     ).all()
-    withdrawn = cancelled = 0
-    for auction in lock_auctions(list(involved)):
+    withdrawn = cancelled = offers = 0
+    for auction in lock_auctions([*involved, *open_booking_auctions(user.id)]):
+        if not auction.is_open:
+            offers += settle_bookings(user, auction, now, after_commit)
+            continue
         if auction.created_by == user.id:
             cancelled += cancel_locked_auction(auction, now, after_commit, CUSTOMER_DEACTIVATED)
+            # Past its deadline it closed just now instead, awarding a booking to settle.
+            offers += settle_bookings(user, auction, now, after_commit)
             continue
         bids = db.session.scalars(
             select(Bid)
@@ -67,7 +76,7 @@ def take_away_power(user: User, after_commit: AfterCommit) -> Stakes:
             if not withdraw_locked_bid(auction, bid, now, after_commit, PROVIDER_DEACTIVATED):
                 break  # it closed at its deadline just now (without this provider's bids)
             withdrawn += 1
-    return Stakes(active_bids=withdrawn, open_auctions=cancelled)
+    return Stakes(active_bids=withdrawn, open_auctions=cancelled, open_offers=offers)
 
 
 @retried
@@ -86,19 +95,22 @@ def settle_deactivated_accounts() -> Stakes:
                 select(Bid.user_id)
                 .join(Auction, Auction.id == Bid.auction_id)
                 .where(Bid.status == BidStatus.ACTIVE, Auction.status == AuctionStatus.ACTIVE)
-            ),
+            )
+            | User.id.in_(select(Booking.provider_id).where(Booking.status == BookingStatus.OFFERED))
+            | User.id.in_(select(Booking.customer_id).where(Booking.status == BookingStatus.OFFERED)),
         )
         .order_by(User.id)
     )
     user_ids = db.session.scalars(holding).all()
     db.session.commit()
-    withdrawn = cancelled = 0
+    withdrawn = cancelled = offers = 0
     for user_id in user_ids:
         with write_transaction() as after_commit:
             taken = take_away_power(db.session.get(User, user_id), after_commit)
         withdrawn += taken.active_bids
         cancelled += taken.open_auctions
-    return Stakes(active_bids=withdrawn, open_auctions=cancelled)
+        offers += taken.open_offers
+    return Stakes(active_bids=withdrawn, open_auctions=cancelled, open_offers=offers)
 
 
 def stakes_of(user_ids: list[int]) -> dict[int, Stakes]:
