@@ -10,8 +10,8 @@ Create Date: 2026-11-27 14:53:21.022098
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
