@@ -5,6 +5,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's charts
+    reputation a provider's record and a customer's trust signals for a page of users at
+               once; a user's published reviews
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -33,14 +35,23 @@ from bidbazaar.queries.listings import (
     search_users,
 )
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
+from bidbazaar.queries.reputation import (
+    CustomerTrust,
+    ProviderReputation,
+    customer_trust,
+    provider_reputation,
+    published_reviews,
+)
 from bidbazaar.queries.stats import admin_counts, auctions_by_status, bids_per_day, category_usage, platform_stats
 
 __all__ = [
     "DETAIL_BIDS",
     "MAX_PER_PAGE",
     "SORT_COLUMNS",
+    "CustomerTrust",
     "ListingTotals",
     "Page",
+    "ProviderReputation",
     "admin_counts",
     "auction_bids",
     "auction_detail",
@@ -53,11 +64,14 @@ __all__ = [
     "category_tree",
     "category_usage",
     "category_with_descendants",
+    "customer_trust",
     "events_since",
     "listing_totals",
     "notifications",
     "page_size",
     "platform_stats",
+    "provider_reputation",
+    "published_reviews",
     "search_auctions",
     "search_users",
     "unread_count",
