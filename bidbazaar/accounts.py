@@ -228,6 +228,8 @@ def update_profile(user: User, changes: dict[str, Any], *, with_api_token: bool 
         user.email = changes["email"]
     if "is_service_provider" in changes:
         user.is_service_provider = changes["is_service_provider"]
+    if "phone" in changes:
+        user.phone = changes["phone"] or None
     fresh: dict[str, Any] = {}
     if "new_password" in changes:
         if not check_password_hash(user.password_hash, changes.get("current_password") or ""):

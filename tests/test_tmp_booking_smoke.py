@@ -45,3 +45,15 @@ def test_unfilled_and_repost(app, customer, provider, make_auction, make_bid):
     assert a.status == "expired" and a.winning_bid_id is None
     posted = services.repost_auction(customer, auction.id, {"deadline": utcnow() + timedelta(days=2)})
     assert posted.auction["title"] == a.title
+
+
+def test_phone(client, customer, bearer):
+    h = bearer(customer)
+    r = client.put("/api/users/profile", json={"phone": "098765-43210"}, headers=h)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["user"]["phone"] == "+919876543210"
+    r = client.put("/api/users/profile", json={"phone": "022 2345 6789"}, headers=h)
+    assert r.status_code == 400, r.get_json()
+    print(r.get_json())
+    r = client.put("/api/users/profile", json={"phone": ""}, headers=h)
+    assert r.get_json()["user"]["phone"] is None

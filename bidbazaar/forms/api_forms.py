@@ -27,6 +27,7 @@ from bidbazaar.forms.fields import (
     Between,
     IdempotencyKey,
     IdListField,
+    IndianMobile,
     MoneyField,
     NoCSRFForm,
     UTCDateTimeField,
@@ -58,6 +59,8 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     email = StringField("Email", [DataRequired(), Email(), Length(max=120)], filters=[strip])
+    # Shown only to the other side of a confirmed booking; "" removes it.
+    phone = StringField("Mobile number", [IndianMobile()], filters=[strip])
     is_service_provider = BooleanField("I am a service provider")
     current_password = PasswordField("Current password", [Optional(), Length(max=128)])
     new_password = PasswordField("New password", [Optional(), Length(min=8, max=128)])

@@ -57,6 +57,34 @@ class Between(NumberRange):
         raise ValidationError(f"Number must be between {low} and {high}.")
 
 
+#: An Indian mobile number: ten digits starting 6-9, after an optional +91, 91 or 0 prefix.
+INDIAN_MOBILE = re.compile(r"(?:\+91|91|0)?([6-9][0-9]{9})", re.ASCII)
+#: What may separate the digits as people type them: "+91 98765-43210", "(0) 98765 43210".
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def normalise_indian_mobile(text: str) -> str:
+    """+91 and the ten digits ("+919876543210"), or ValueError for anything else
+    (a landline, a foreign number, too few or too many digits)."""
+    match = INDIAN_MOBILE.fullmatch(_PHONE_SEPARATORS.sub("", text))
+    if match is None:
+        raise ValueError("Enter an Indian mobile number: 10 digits starting with 6, 7, 8 or 9 (+91 optional).")
+    return f"+91{match.group(1)}"
+
+
+class IndianMobile:
+    """Validator: an Indian mobile number, stored as +91 and ten digits; empty clears it."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if not field.data:
+            field.data = ""
+            return
+        try:
+            field.data = normalise_indian_mobile(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 def parse_money(text: str) -> Decimal:
     """An amount in rupees with at most 2 decimals, judged by its digits before any arithmetic.
 
