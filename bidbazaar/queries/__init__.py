@@ -7,11 +7,13 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     stats      the home page's platform numbers and the admin dashboard's charts
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
+    bookings   a user's bookings (what waits on them first) and one booking's detail
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
 """
 
+from bidbazaar.queries.bookings import booking_detail, booking_or_404, my_bookings
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
     auction_bids,
@@ -61,12 +63,15 @@ __all__ = [
     "auctions_by_status",
     "bid_history",
     "bids_per_day",
+    "booking_detail",
+    "booking_or_404",
     "category_tree",
     "category_usage",
     "category_with_descendants",
     "customer_trust",
     "events_since",
     "listing_totals",
+    "my_bookings",
     "notifications",
     "page_size",
     "platform_stats",
