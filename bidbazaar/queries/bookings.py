@@ -99,12 +99,14 @@ def booking_detail(booking_id: int, viewer: User) -> dict[str, Any]:
     if party == Party.CUSTOMER and booking.status == BookingStatus.OFFERED and booking.respond_by > now:
         bids = services.remaining_bids(booking.auction)
         ids = [bid.user_id for bid in bids]
-        if ids:  # the bidders in the identity map: each bid's username costs no statement
-            db.session.scalars(select(User).where(User.id.in_(ids))).all()
+        # The bidders held in the identity map (a weak one: keep the list), so each bid's
+        # username costs no statement.
+        bidders = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
         reputations = provider_reputation(ids)
         remaining = [
             {**bid.to_dict(viewer, booking.auction), "reputation": reputations[bid.user_id].to_dict()} for bid in bids
         ]
+        del bidders
     return {
         "booking": booking.to_dict(viewer, now),
         "actions": booking_actions(booking, viewer, mine, now),
