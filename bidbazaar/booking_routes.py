@@ -107,8 +107,8 @@ def reoffer_booking(booking_id: int) -> Any:
 @bookings_api.post("/auctions/<int:auction_id>/repost")
 @login_required
 def repost_auction(auction_id: int) -> Any:
-    # JSON null stands for "not given": the old auction's value stays.
-    changes = {k: v for k, v in parse_json_form(RepostForm, partial=True).items() if v is not None}
+    # A field not given, or given as JSON null, keeps the old auction's value.
+    changes = {k: v for k, v in parse_json_form(RepostForm).items() if v is not None}
     posted = services.repost_auction(current_user, auction_id, changes)
     return jsonify({"message": "Auction posted again", "auction": posted.auction}), 201
 
