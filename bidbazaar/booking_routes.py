@@ -46,7 +46,7 @@ def answer(message: str, booking: Booking) -> Any:
 @login_required
 def list_bookings() -> Any:
     query = parse_query(BookingSearchForm, request.args)
-    page = queries.my_bookings(
+    page = queries.bookings_of(
         current_user, query["status"] or None, query["role"] or None, query["page"] or 1,
         queries.page_size(query["per_page"], 20),
     )  # fmt: skip

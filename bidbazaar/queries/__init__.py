@@ -13,7 +13,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
 Callers use `queries.X`; the names below are the read side's public API.
 """
 
-from bidbazaar.queries.bookings import booking_detail, booking_or_404, my_bookings
+from bidbazaar.queries.bookings import booking_detail, booking_or_404, bookings_of
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
     auction_bids,
@@ -65,13 +65,13 @@ __all__ = [
     "bids_per_day",
     "booking_detail",
     "booking_or_404",
+    "bookings_of",
     "category_tree",
     "category_usage",
     "category_with_descendants",
     "customer_trust",
     "events_since",
     "listing_totals",
-    "my_bookings",
     "notifications",
     "page_size",
     "platform_stats",

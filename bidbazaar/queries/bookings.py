@@ -40,7 +40,7 @@ def _loaded() -> Any:
     )
 
 
-def my_bookings(viewer: User, status: str | None, role: str | None, page: int, per_page: int) -> Page:
+def bookings_of(viewer: User, status: str | None, role: str | None, page: int, per_page: int) -> Page:
     """The viewer's bookings (Booking instances with auction and both users loaded):
     what waits on the viewer first, then the newest. Two statements."""
     as_provider = Booking.provider_id == viewer.id
