@@ -22,6 +22,7 @@ from bidbazaar.queries.details import (
     category_tree,
     events_since,
     notifications,
+    public_profile,
     unread_count,
     user_counts,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "page_size",
     "platform_stats",
     "provider_reputation",
+    "public_profile",
     "published_reviews",
     "search_auctions",
     "search_users",
