@@ -103,9 +103,7 @@ def test_confirm_racing_the_customers_stop_has_one_winner(app, awarded, provider
 
 
 @pytest.mark.parametrize("attempt", range(ROUNDS))
-def test_confirm_racing_a_decline_by_the_same_provider_moves_the_offer_once(
-    app, awarded, provider, customer, attempt
-):
+def test_confirm_racing_a_decline_by_the_same_provider_moves_the_offer_once(app, awarded, provider, customer, attempt):
     deal = awarded((provider, 1500))
     booking_id = deal.booking.id
     results = race(
