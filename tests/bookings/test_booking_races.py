@@ -5,12 +5,13 @@ wins, the other is refused with a 409 code or does nothing, and the log has one 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import chain, event_count, fresh_booking, make_due, notes
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from bidbazaar import services
 from bidbazaar.booking_models import BookingStatus, Review
@@ -163,3 +164,33 @@ def test_one_side_reviewing_twice_at_once_keeps_one_review(app, completed, custo
     assert sorted(code or "" for code in codes(results)) == ["", "REVIEW_EXISTS"]
     db.session.commit()
     assert db.session.scalar(select(db.func.count()).select_from(Review)) == 1
+
+
+def test_a_cascade_waits_for_a_deactivation_in_progress_and_skips_its_provider(
+    app, awarded, provider, rival, third, database_url
+):
+    """The deactivation has updated the next provider's row but not committed yet (as it
+    does before it scans that account's bookings): the cascade must not offer them the job
+    on the strength of the old flag, which the deactivation would then never settle."""
+    deal = awarded((third, 1700), (rival, 1600), (provider, 1500))
+    booking_id, rival_id = deal.booking.id, rival.id
+    make_due(booking_id, "respond_by")
+    deactivating = db.engine.connect()
+    transaction = deactivating.begin()
+    deactivating.execute(update(User).where(User.id == rival_id).values(is_active=False))
+    try:
+        results: list[Any] = []
+        sweeper = threading.Thread(target=lambda: results.extend(race(app, lambda: lapse_if_due(booking_id))))
+        sweeper.start()
+        if database_url.startswith("postgresql"):
+            waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            deadline = time.monotonic() + 10
+            while deactivating.execute(text(waiting)).scalar() == 0:
+                assert time.monotonic() < deadline, "the sweeper never waited for the provider's row"
+                time.sleep(0.01)
+        transaction.commit()
+    finally:
+        deactivating.close()
+    sweeper.join(timeout=30)
+    assert results == [True]
+    assert [b.provider_id for b in chain(deal.auction.id)] == [provider.id, third.id]
