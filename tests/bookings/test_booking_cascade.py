@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import chain, event_count, events, fresh_auction, make_due, notes
+from booking_helpers import chain, event_count, events, fresh_auction, make_due, notes
 from sqlalchemy import update
 
 from bidbazaar import services

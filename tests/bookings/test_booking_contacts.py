@@ -3,7 +3,7 @@ stored as +91XXXXXXXXXX), shown with the email only across a confirmed booking."
 
 from __future__ import annotations
 
-from conftest import fresh_booking
+from booking_helpers import fresh_booking
 from helpers import assert_error
 
 from bidbazaar import services

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import chain, fresh_auction, make_due, notes
+from booking_helpers import chain, fresh_auction, make_due, notes
 from sqlalchemy import update
 
 from bidbazaar import accounts, services

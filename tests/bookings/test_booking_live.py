@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import chain, event_count, fresh_booking, make_due
+from booking_helpers import chain, event_count, fresh_booking, make_due
 from helpers import NS, PASSWORD
 from live_server import LiveServer
 from socket_client import Watcher

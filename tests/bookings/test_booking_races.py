@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import chain, event_count, fresh_booking, make_due, notes
+from booking_helpers import chain, event_count, fresh_booking, make_due, notes
 from sqlalchemy import select, text, update
 
 from bidbazaar import services

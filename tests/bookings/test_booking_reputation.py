@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import make_due
+from booking_helpers import make_due
 
 from bidbazaar import queries, services
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import event_count, fresh_booking, make_due, notes
+from booking_helpers import event_count, events, fresh_booking, make_due, notes
 from helpers import db_state
 from sqlalchemy import select
 
@@ -62,8 +62,6 @@ def test_done_work_completes_by_itself_after_the_waiting_days(done, provider, cu
 
 
 def events_by(auction_id: int, type_: str) -> list[str]:
-    from conftest import events
-
     return [event.payload["by"] for event in events(auction_id, type_)]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import chain, event_count, events, fresh_auction, fresh_booking, make_due, notes
+from booking_helpers import chain, event_count, events, fresh_auction, fresh_booking, make_due, notes
 from helpers import db_state
 
 from bidbazaar import services
