@@ -13,6 +13,7 @@ from helpers import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
 from bidbazaar import accounts, services
+from bidbazaar.booking_models import Booking
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, socketio
 from bidbazaar.models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, User
@@ -141,6 +142,9 @@ def test_deactivating_a_provider_leaves_its_bids_on_closed_auctions_alone(app, m
     won = make_auction()
     bid = services.place_bid(provider, won.id, {"amount": Decimal(1500), "description": "x"}).bid
     services.award_auction(customer, won.id, bid["id"])
+    # Confirmed: the job is booked (an offer still waiting would be declined and passed on:
+    # tests/bookings/test_booking_deactivation.py).
+    services.confirm_booking(provider, fresh(Booking, 1).id)
 
     deactivate(app, provider)
 
