@@ -33,7 +33,7 @@ def test_closing_tells_the_winner_the_losers_and_the_creator(
     make_bid(rival, auction, 1400)
     time_machine.move_to(auction.deadline)
     services.close_if_expired(auction.id)
-    assert types_for(rival) == ["auction_won", "booking_offered"]
+    assert types_for(rival) == ["auction_won", "booking_offered"]  # the offer to confirm (issue 14)
     assert types_for(provider) == ["outbid", "auction_lost"]
     assert types_for(customer)[-1] == "auction_closed"
 
