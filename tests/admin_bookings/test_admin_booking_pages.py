@@ -219,6 +219,21 @@ def test_stakes_count_the_offers_waiting_on_either_side(
     assert stakes[rival.id].open_offers == 0
 
 
+@pytest.mark.parametrize("who", ["customer", "provider"])
+def test_the_offers_stakes_announce_are_the_offers_the_deactivation_ends(
+    admin: User, book: Callable[..., Booking], customer: User, provider: User, rival: User, who: str
+) -> None:
+    book(provider, 1500)
+    book(provider, 1400)
+    book(rival, 1300)
+    user = {"customer": customer, "provider": provider}[who]
+    announced = deactivation.stakes_of([user.id])[user.id].open_offers
+
+    taken = accounts.admin_set_active(admin, user, False)
+
+    assert taken.open_offers == announced == {"customer": 3, "provider": 2}[who]
+
+
 def test_the_deactivate_button_says_how_many_open_offers_will_end(
     client: Any, admin_token: str, book: Callable[..., Booking], provider: User
 ) -> None:
