@@ -4,13 +4,17 @@ CSRF) and the decide / hide buttons (POST, with CSRF)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from bidbazaar.booking_models import BookingStatus
 from bidbazaar.forms.fields import Between, NoCSRFForm, choices, strip
 from bidbazaar.values import MAX_ID
 
+#: The bookings list's status filter: each status with a short label.
+BOOKING_STATUS_CHOICES = [SelectChoice("", "any")] + [
+    SelectChoice(status, status.replace("_", "-")) for status in BookingStatus.ALL
+]
 #: The review list's "state" filter.
 REVIEW_STATES = ("published", "unpublished", "hidden")
 
@@ -18,7 +22,7 @@ REVIEW_STATES = ("published", "unpublished", "hidden")
 class BookingSearchForm(NoCSRFForm):
     """/admin/bookings?status=...&q=...&auction_id=...&page=..."""
 
-    status = SelectField("Status", choices=choices("", *BookingStatus.ALL), validators=[Optional()])
+    status = SelectField("Status", choices=BOOKING_STATUS_CHOICES, validators=[Optional()])
     q = StringField("Customer or provider", [Optional(), Length(max=80)], filters=[strip])
     auction_id = IntegerField("Auction #", [Optional(), Between(min=1, max=MAX_ID)])
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
