@@ -5,6 +5,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's charts
+    admin_bookings  the admin console's bookings list, no-show queue, bookings whose party
+               was deactivated, and review moderation
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     paging     Page, page_size and the plain paginate the others share
@@ -12,6 +14,13 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
 Callers use `queries.X`; the names below are the read side's public API.
 """
 
+from bidbazaar.queries.admin_bookings import (
+    bookings_needing_attention,
+    count_needing_attention,
+    no_show_queue,
+    search_bookings,
+    search_reviews,
+)
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
     auction_bids,
@@ -43,7 +52,14 @@ from bidbazaar.queries.reputation import (
     provider_reputation,
     published_reviews,
 )
-from bidbazaar.queries.stats import admin_counts, auctions_by_status, bids_per_day, category_usage, platform_stats
+from bidbazaar.queries.stats import (
+    admin_counts,
+    auctions_by_status,
+    bids_per_day,
+    booking_figures,
+    category_usage,
+    platform_stats,
+)
 
 __all__ = [
     "DETAIL_BIDS",
@@ -62,12 +78,16 @@ __all__ = [
     "auctions_by_status",
     "bid_history",
     "bids_per_day",
+    "booking_figures",
+    "bookings_needing_attention",
     "category_tree",
     "category_usage",
     "category_with_descendants",
+    "count_needing_attention",
     "customer_trust",
     "events_since",
     "listing_totals",
+    "no_show_queue",
     "notifications",
     "page_size",
     "platform_stats",
@@ -75,6 +95,8 @@ __all__ = [
     "public_profile",
     "published_reviews",
     "search_auctions",
+    "search_bookings",
+    "search_reviews",
     "search_users",
     "unread_count",
     "user_counts",
