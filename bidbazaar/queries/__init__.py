@@ -5,6 +5,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's charts
+    booking_views  the booking pages: my bookings (next action first), one booking for
+               its sides, its reviews, the viewer's booking on an auction
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     paging     Page, page_size and the plain paginate the others share
@@ -12,6 +14,15 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
 Callers use `queries.X`; the names below are the read side's public API.
 """
 
+from bidbazaar.queries.booking_views import (
+    auction_booking_view,
+    booking_for,
+    booking_reviews,
+    latest_booking,
+    my_bookings,
+    usernames,
+    viewer_booking,
+)
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
     auction_bids,
@@ -54,11 +65,14 @@ __all__ = [
     "ProviderReputation",
     "admin_counts",
     "auction_bids",
+    "auction_booking_view",
     "auction_detail",
     "auction_events",
     "auction_listing",
     "auction_or_404",
     "auctions_by_status",
+    "booking_for",
+    "booking_reviews",
     "bid_history",
     "bids_per_day",
     "category_tree",
@@ -66,7 +80,9 @@ __all__ = [
     "category_with_descendants",
     "customer_trust",
     "events_since",
+    "latest_booking",
     "listing_totals",
+    "my_bookings",
     "notifications",
     "page_size",
     "platform_stats",
@@ -76,4 +92,6 @@ __all__ = [
     "search_users",
     "unread_count",
     "user_counts",
+    "usernames",
+    "viewer_booking",
 ]
