@@ -259,12 +259,14 @@ def repost(auction_id: int) -> Any:
     form.category_id.choices = category_choices("Choose a category")
     if request.method == "GET":
         form.deadline.data = None  # the old deadline has passed: pick a new one
+    refused = False
     if form.validate_on_submit():
         try:
             posted = services.repost_auction(current_user, auction_id, form_values(form))
         except DomainError as exc:
             apply_errors(form, exc)
+            refused = True
         else:
             flash("Your job is posted again: providers can bid now.", "success")
             return redirect(url_for("pages.auction", auction_id=posted.auction_id))
-    return render_template("auction_new.html", form=form, repost_of=old), 400 if form.errors else 200
+    return render_template("auction_new.html", form=form, repost_of=old), 400 if form.errors or refused else 200
