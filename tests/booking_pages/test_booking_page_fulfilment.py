@@ -45,7 +45,9 @@ def test_completing_an_offer_not_yet_confirmed_is_refused_and_nothing_changes(
     assert db_state() == before
 
 
-def test_either_side_cancels_a_confirmed_booking_with_a_reason(as_user: Any, confirmed: Booking, provider: User) -> None:
+def test_either_side_cancels_a_confirmed_booking_with_a_reason(
+    as_user: Any, confirmed: Booking, provider: User
+) -> None:
     page = as_user(provider).follow(f"/bookings/{confirmed.id}/cancel", reason="Van broke down")
     assert "Cancelled: the other side has been told." in page
     cancelled = fresh(Booking, confirmed.id)
@@ -169,5 +171,7 @@ def test_reposting_while_the_booking_is_in_play_is_refused(
     assert db_state() == before
 
 
-def test_only_the_creator_may_open_the_repost_form(as_user: Any, booking: Booking, rival: User, bids: dict[str, Any]) -> None:
+def test_only_the_creator_may_open_the_repost_form(
+    as_user: Any, booking: Booking, rival: User, bids: dict[str, Any]
+) -> None:
     assert as_user(rival).get(f"/auctions/{bids['auction'].id}/repost").status_code == 403

@@ -13,7 +13,9 @@ from bidbazaar.extensions import db
 from bidbazaar.models import Auction, User, utcnow
 
 
-def test_the_offer_page_shows_the_time_left_and_the_deadline_in_india_time(as_user: Any, booking: Booking, provider: User) -> None:
+def test_the_offer_page_shows_the_time_left_and_the_deadline_in_india_time(
+    as_user: Any, booking: Booking, provider: User
+) -> None:
     booking.respond_by = utcnow() + timedelta(hours=23, minutes=10, seconds=30)
     db.session.commit()
     page = as_user(provider).text(f"/bookings/{booking.id}")
@@ -42,7 +44,9 @@ def test_declining_without_a_reason_is_allowed(as_user: Any, booking: Booking, p
     assert fresh(Booking, booking.id).status == "declined"
 
 
-def test_the_customer_cannot_confirm_the_offer_and_nothing_changes(as_user: Any, booking: Booking, customer: User) -> None:
+def test_the_customer_cannot_confirm_the_offer_and_nothing_changes(
+    as_user: Any, booking: Booking, customer: User
+) -> None:
     user = as_user(customer)
     before = db_state()
     page = user.follow(f"/bookings/{booking.id}/confirm")
@@ -72,7 +76,9 @@ def test_a_confirm_without_the_csrf_token_is_refused(as_user: Any, booking: Book
     assert db_state() == before
 
 
-def test_a_late_confirm_is_refused_with_a_flash_and_the_offer_lapses(as_user: Any, booking: Booking, provider: User) -> None:
+def test_a_late_confirm_is_refused_with_a_flash_and_the_offer_lapses(
+    as_user: Any, booking: Booking, provider: User
+) -> None:
     booking.respond_by = utcnow() - timedelta(minutes=1)
     db.session.commit()
     page = as_user(provider).follow(f"/bookings/{booking.id}/confirm")
@@ -86,7 +92,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client: Any, booking: Booking) ->
     assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_contact_details_are_absent_before_confirmation(as_user: Any, booking: Booking, customer: User, provider: User) -> None:
+def test_contact_details_are_absent_before_confirmation(
+    as_user: Any, booking: Booking, customer: User, provider: User
+) -> None:
     provider.phone, customer.phone = "+919876543210", "+919812345678"
     db.session.commit()
     for viewer, other in ((customer, provider), (provider, customer)):
@@ -107,7 +115,9 @@ def test_both_sides_see_each_others_email_and_phone_after_confirmation(
         assert other.phone in page
 
 
-def test_the_offer_buttons_show_to_the_provider_only(as_user: Any, booking: Booking, customer: User, provider: User) -> None:
+def test_the_offer_buttons_show_to_the_provider_only(
+    as_user: Any, booking: Booking, customer: User, provider: User
+) -> None:
     assert "Confirm the job" in as_user(provider).text(f"/bookings/{booking.id}")
     assert "Confirm the job" not in as_user(customer).text(f"/bookings/{booking.id}")
 

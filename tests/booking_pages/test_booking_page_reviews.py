@@ -64,7 +64,9 @@ def test_a_second_review_is_refused_with_a_flash(as_user: Any, completed: Bookin
     assert db_state() == before
 
 
-def test_the_reviewed_side_replies_once_in_public(as_user: Any, completed: Booking, customer: User, provider: User) -> None:
+def test_the_reviewed_side_replies_once_in_public(
+    as_user: Any, completed: Booking, customer: User, provider: User
+) -> None:
     services.write_review(customer, completed.id, 3, "Late by an hour")
     services.write_review(provider, completed.id, 5)
     review = review_of(customer)
@@ -75,7 +77,9 @@ def test_the_reviewed_side_replies_once_in_public(as_user: Any, completed: Booki
     assert "You have already replied" in user.follow(f"/reviews/{review.id}/reply", reply="Again")
 
 
-def test_the_author_cannot_reply_to_their_own_review(as_user: Any, completed: Booking, customer: User, provider: User) -> None:
+def test_the_author_cannot_reply_to_their_own_review(
+    as_user: Any, completed: Booking, customer: User, provider: User
+) -> None:
     services.write_review(customer, completed.id, 3)
     services.write_review(provider, completed.id, 5)
     user = as_user(customer)
@@ -97,7 +101,9 @@ def test_the_profile_shows_published_reviews_with_replies(
     assert "Clear brief" not in page  # that one is about the customer
 
 
-def test_the_profile_hides_reviews_not_yet_published(client: Any, completed: Booking, customer: User, provider: User) -> None:
+def test_the_profile_hides_reviews_not_yet_published(
+    client: Any, completed: Booking, customer: User, provider: User
+) -> None:
     services.write_review(customer, completed.id, 4, "Tidy work")
     page = client.get(f"/users/{provider.id}").get_data(as_text=True)
     assert "Tidy work" not in page
