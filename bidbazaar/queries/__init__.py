@@ -7,6 +7,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     stats      the home page's platform numbers and the admin dashboard's charts
     admin_bookings  the admin console's bookings list, no-show queue, bookings whose party
                was deactivated, and review moderation
+    booking_views  the booking pages: my bookings (next action first), one booking for
+               its sides, its reviews, the viewer's booking on an auction
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     paging     Page, page_size and the plain paginate the others share
@@ -20,6 +22,15 @@ from bidbazaar.queries.admin_bookings import (
     no_show_queue,
     search_bookings,
     search_reviews,
+)
+from bidbazaar.queries.booking_views import (
+    auction_booking_view,
+    booking_for,
+    booking_reviews,
+    latest_booking,
+    my_bookings,
+    usernames,
+    viewer_booking,
 )
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
@@ -71,6 +82,7 @@ __all__ = [
     "ProviderReputation",
     "admin_counts",
     "auction_bids",
+    "auction_booking_view",
     "auction_detail",
     "auction_events",
     "auction_listing",
@@ -79,6 +91,8 @@ __all__ = [
     "bid_history",
     "bids_per_day",
     "booking_figures",
+    "booking_for",
+    "booking_reviews",
     "bookings_needing_attention",
     "category_tree",
     "category_usage",
@@ -86,7 +100,9 @@ __all__ = [
     "count_needing_attention",
     "customer_trust",
     "events_since",
+    "latest_booking",
     "listing_totals",
+    "my_bookings",
     "no_show_queue",
     "notifications",
     "page_size",
@@ -100,4 +116,6 @@ __all__ = [
     "search_users",
     "unread_count",
     "user_counts",
+    "usernames",
+    "viewer_booking",
 ]
