@@ -120,3 +120,15 @@ def test_a_job_cannot_be_reposted_while_a_booking_is_in_play(awarded, provider, 
     with pytest.raises(DomainError):
         services.repost_auction(customer, deal.auction.id, {"deadline": utcnow() + timedelta(days=2)})
     assert db.session.query(Auction).count() == 1
+
+
+def test_a_second_repost_of_the_same_auction_is_refused_pointing_at_the_first(awarded, provider, customer):
+    deal = awarded((provider, 1500))
+    services.decline_booking(provider, deal.booking.id)
+    first = services.repost_auction(customer, deal.auction.id, {"deadline": utcnow() + timedelta(days=2)})
+
+    with pytest.raises(DomainError) as refused:
+        services.repost_auction(customer, deal.auction.id, {"deadline": utcnow() + timedelta(days=3)})
+
+    assert (refused.value.code, refused.value.details) == ("CONFLICT", {"new_auction_id": first.auction_id})
+    assert db.session.query(Auction).count() == 2

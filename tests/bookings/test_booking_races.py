@@ -7,17 +7,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from booking_helpers import chain, event_count, fresh_booking, make_due, notes
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from bidbazaar import services
 from bidbazaar.booking_models import BookingStatus, Review
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
-from bidbazaar.models import User
+from bidbazaar.models import Auction, User, utcnow
 from bidbazaar.services.bookings import lapse_if_due
 
 ROUNDS = 3
@@ -194,3 +195,19 @@ def test_a_cascade_waits_for_a_deactivation_in_progress_and_skips_its_provider(
     sweeper.join(timeout=30)
     assert results == [True]
     assert [b.provider_id for b in chain(deal.auction.id)] == [provider.id, third.id]
+
+
+@pytest.mark.parametrize("attempt", range(ROUNDS))
+def test_two_reposts_at_once_post_the_job_again_once(app, awarded, provider, customer, attempt):
+    deal = awarded((provider, 1500))
+    services.decline_booking(provider, deal.booking.id)
+    auction_id = deal.auction.id
+    again = {"deadline": utcnow() + timedelta(days=2)}
+    results = race(
+        app,
+        as_user(customer.id, lambda user: services.repost_auction(user, auction_id, again)),
+        as_user(customer.id, lambda user: services.repost_auction(user, auction_id, again)),
+    )
+    assert sorted(code or "" for code in codes(results)) == ["", "CONFLICT"]
+    assert event_count(auction_id, "auction_reposted") == 1
+    assert db.session.scalar(select(func.count()).select_from(Auction)) == 2
