@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from bidbazaar import queries, services
-from bidbazaar.booking_models import Booking, BookingStatus, Party
+from bidbazaar.booking_models import BookingStatus, Party
 from bidbazaar.doors import apply_errors, category_choices, form_values, found_or_404, run_action, safe_next
 from bidbazaar.errors import DomainError
 from bidbazaar.forms import (
@@ -27,13 +27,10 @@ from bidbazaar.forms import (
     ReplyPageForm,
     ReviewPageForm,
 )
-from bidbazaar.models import Auction, AuctionStatus, User
+from bidbazaar.models import Auction, User
 from bidbazaar.values import utcnow
 
 booking_pages = Blueprint("bookings", __name__)
-
-#: An auction whose job may be posted again from the booking page (the service decides).
-ENDED_UNBOOKED = (AuctionStatus.EXPIRED, AuctionStatus.CANCELLED)
 
 
 @booking_pages.app_template_filter("time_left")
@@ -97,7 +94,8 @@ def render_booking(booking_id: int, status: int = 200, **forms: Any) -> Any:
         reputation=reputation,
         names=names,
         latest=latest,
-        can_repost=role == Party.CUSTOMER and repostable(booking, latest),
+        can_repost=role == Party.CUSTOMER
+        and services.repostable(booking.auction.status, latest.status if latest else None),
         action_form=ConfirmForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclinePageForm(formdata=None),
         cancel_form=forms.get("cancel_form") or CancelBookingPageForm(formdata=None),
@@ -105,13 +103,6 @@ def render_booking(booking_id: int, status: int = 200, **forms: Any) -> Any:
         review_form=forms.get("review_form") or ReviewPageForm(formdata=None),
         reply_form=ReplyPageForm(formdata=None),
     ), status
-
-
-def repostable(booking: Booking, latest: Booking | None) -> bool:
-    """Offer "Post this job again" where the service would allow it: the auction ended
-    unfilled or cancelled, or its last booking was cancelled or an upheld no-show."""
-    last = latest.status if latest else None
-    return booking.auction.status in ENDED_UNBOOKED or last in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW)
 
 
 @booking_pages.get("/users/<int:user_id>")

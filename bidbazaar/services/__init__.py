@@ -31,7 +31,7 @@ from bidbazaar.services.categories import delete_category, save_category
 from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
-from bidbazaar.services.reposts import repost_auction
+from bidbazaar.services.reposts import repost_auction, repostable
 from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
 from bidbazaar.services.sweeps import Swept, sweep_bookings
 
@@ -60,6 +60,7 @@ __all__ = [
     "reply_to_review",
     "report_no_show",
     "repost_auction",
+    "repostable",
     "review_window_end",
     "save_category",
     "sweep_bookings",

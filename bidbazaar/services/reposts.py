@@ -29,6 +29,11 @@ REPOSTABLE_BOOKINGS = (BookingStatus.CANCELLED, BookingStatus.NO_SHOW)
 REPOSTED = "auction_reposted"
 
 
+def repostable(auction_status: str, latest_booking_status: str | None) -> bool:
+    """Is the job of an auction in this state still to be done (so it may be posted again)?"""
+    return auction_status in REPOSTABLE or latest_booking_status in REPOSTABLE_BOOKINGS
+
+
 @retried
 def repost_auction(user: User, auction_id: int, changes: dict[str, Any]) -> PostedAuction:
     """Post an ended job again as a new auction, prefilled from the old one; `changes`
@@ -48,7 +53,7 @@ def repost_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Post
         latest = db.session.scalar(
             select(Booking.status).where(Booking.auction_id == old.id).order_by(Booking.round.desc()).limit(1)
         )
-        if old.status not in REPOSTABLE and latest not in REPOSTABLE_BOOKINGS:
+        if not repostable(old.status, latest):
             raise DomainError(
                 "CONFLICT",
                 "Only an auction that ended without the job being booked can be posted again",
