@@ -17,6 +17,7 @@ from bidbazaar import (
     admin_routes,
     api_docs,
     api_routes,
+    booking_pages,
     booking_routes,
     cli,
     database,
@@ -94,4 +95,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_docs.docs, url_prefix="/api")  # OpenAPI document + Swagger UI
     app.register_blueprint(routes.pages)
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
+    app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles
     socket_events.register(socketio)

@@ -1,7 +1,10 @@
 """The admin console under /admin: `is_admin` only (others get 403, anonymous users the login
 page). Like the other pages, each view is a form, one accounts/services/queries call and a
 template; deactivation goes through accounts, so the user's sessions and tokens end at once
-and its bids and open auctions go with them (the users page says so before confirming)."""
+and its bids and open auctions go with them (the users page says so before confirming).
+
+After the award (issue 14): the bookings list, the no-show queue with its decide buttons,
+the bookings whose party was deactivated, and review moderation."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from bidbazaar.doors import (
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
+from bidbazaar.forms.admin_forms import BookingSearchForm, DecideNoShowForm, HideReviewForm, ReviewSearchForm
 from bidbazaar.models import Category, User
 from bidbazaar.services import deactivation
 
@@ -58,6 +62,8 @@ def dashboard() -> Any:
         counts=queries.admin_counts(),
         per_day=queries.bids_per_day(30),
         by_status=queries.auctions_by_status(),
+        bookings=queries.booking_figures(),
+        attention=queries.count_needing_attention(),
     )
 
 
@@ -108,6 +114,76 @@ def auction(auction_id: int) -> Any:
 @admin.post("/auctions/<int:auction_id>/cancel")
 def cancel_auction(auction_id: int) -> Any:
     return cancel_auction_action(auction_id, url_for("admin.auction", auction_id=auction_id))
+
+
+# --------------------------------------------------------------------------- bookings
+
+
+@admin.get("/bookings")
+def bookings() -> Any:
+    form = BookingSearchForm(formdata=request.args)
+    result = (
+        queries.search_bookings(form.status.data, form.q.data, form.auction_id.data, form.page.data or 1)
+        if form.validate()
+        else None
+    )
+    return render_template("admin/bookings.html", form=form, result=result), 200 if result is not None else 400
+
+
+@admin.get("/bookings/attention")
+def bookings_attention() -> Any:
+    return render_template("admin/bookings_attention.html", bookings=queries.bookings_needing_attention())
+
+
+@admin.get("/no-shows")
+def no_shows() -> Any:
+    return render_template("admin/no_shows.html", queue=queries.no_show_queue(), form=DecideNoShowForm())
+
+
+#: POST /admin/bookings/<id>/<decision>: upheld?, and what the admin is told.
+NO_SHOW_DECISIONS = {
+    "uphold": (True, "No-show upheld on booking #{}: it counts against the provider."),
+    "reject": (False, "No-show report on booking #{} rejected: the booking is completed."),
+}
+
+
+@admin.post("/bookings/<int:booking_id>/<any(uphold, reject):decision>")
+def decide_no_show(booking_id: int, decision: str) -> Any:
+    upheld, message = NO_SHOW_DECISIONS[decision]
+    form = DecideNoShowForm()
+    return run_action(
+        form,
+        lambda: services.decide_no_show(current_user, booking_id, upheld, form.note.data or None),
+        message.format(booking_id),
+        url_for("admin.no_shows"),
+    )
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+@admin.get("/reviews")
+def reviews() -> Any:
+    form = ReviewSearchForm(formdata=request.args)
+    result = (
+        queries.search_reviews(form.state.data, form.rating.data, form.q.data, form.page.data or 1)
+        if form.validate()
+        else None
+    )
+    return render_template("admin/reviews.html", form=form, result=result, hide_form=HideReviewForm()), (
+        200 if result is not None else 400
+    )
+
+
+@admin.post("/reviews/<int:review_id>/hide")
+def hide_review(review_id: int) -> Any:
+    form = HideReviewForm()
+    return run_action(
+        form,
+        lambda: services.hide_review(current_user, review_id, form.reason.data),
+        f"Review #{review_id} hidden: kept with your reason, no longer shown in public.",
+        safe_next(request.form.get("next")) if request.form.get("next") else url_for("admin.reviews"),
+    )
 
 
 # --------------------------------------------------------------------------- categories

@@ -107,7 +107,15 @@ def public_profile(user_id: int) -> Any:
     user = found_or_404(User, user_id, "User")
     # No bid_count: a public number that moves when the user bids would tell an anonymous
     # watcher which account is "Bidder N". Auctions are public with their creator anyway.
-    return jsonify({"user": {**user.to_public_dict(), "auction_count": queries.user_counts(user)["auction_count"]}})
+    return jsonify({"user": queries.public_profile(user)})
+
+
+@api.get("/users/<int:user_id>/reviews")
+def user_reviews(user_id: int) -> Any:
+    user = found_or_404(User, user_id, "User")
+    page, per_page, _ = paging()
+    result = queries.published_reviews(user.id, page, per_page)
+    return jsonify({"reviews": [r.to_dict() for r in result.items], "pagination": result.pagination})
 
 
 # --------------------------------------------------------------------------- auctions

@@ -190,6 +190,7 @@ def render_auction(auction_id: int, bid_form: BidForm | None = None, status: int
     return render_template(
         "auction.html",
         auction=detail,
+        after_award=queries.auction_booking_view(detail, viewer()),
         bid_form=bid_form or BidForm(formdata=None),
         action_form=ConfirmForm(formdata=None),
     ), status

@@ -247,7 +247,7 @@ def test_bids_appear_live_for_the_customer_and_the_outbid_provider_is_told(
     expect(phone.locator("#closed-notice")).to_be_visible(timeout=LIVE_WITHIN_MS)
     expect(phone.locator("#countdown")).to_have_text("Closed")
     expect(ravi.locator("#bid-panel")).to_be_hidden()
-    expect(meena.locator("#notification-badge")).to_have_text("1")  # auction_won
+    expect(meena.locator("#notification-badge")).to_have_text("2")  # auction_won, booking_offered
     screenshot(customer, "auction-desktop-awarded")
 
     ravi.goto("/notifications")

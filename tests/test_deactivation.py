@@ -13,6 +13,7 @@ from helpers import PASSWORD, assert_error, count
 from sqlalchemy import select, update
 
 from bidbazaar import accounts, services
+from bidbazaar.booking_models import Booking
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, socketio
 from bidbazaar.models import Auction, AuctionEvent, AuctionStatus, Bid, BidStatus, Notification, User
@@ -137,10 +138,12 @@ def test_the_customer_is_notified_when_a_deactivated_providers_bid_is_withdrawn(
     assert note.data == {"bid_id": bid.id, "lowest_bid": None, "reason": "provider_deactivated"}
 
 
-def test_deactivating_a_provider_leaves_its_bids_on_closed_auctions_alone(app, make_auction, customer, provider):
+def test_deactivating_a_provider_leaves_its_confirmed_booking_alone(app, make_auction, customer, provider):
     won = make_auction()
     bid = services.place_bid(provider, won.id, {"amount": Decimal(1500), "description": "x"}).bid
     services.award_auction(customer, won.id, bid["id"])
+    booking_id = db.session.scalar(select(Booking.id).where(Booking.bid_id == bid["id"]))
+    services.confirm_booking(provider, booking_id)
 
     deactivate(app, provider)
 

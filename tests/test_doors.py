@@ -151,7 +151,7 @@ def test_bids_do_not_spend_the_per_address_default_limit(
     ("form_class", "fields"),
     [
         (forms.BidForm, ["amount", "description", "estimated_duration", "notes"]),
-        (forms.ProfileForm, ["email", "is_service_provider", "current_password", "new_password"]),
+        (forms.ProfileForm, ["email", "phone", "is_service_provider", "current_password", "new_password"]),
         (forms.CategoryPageForm, ["name", "description", "parent_id"]),
         (
             forms.AuctionPageForm,

@@ -33,7 +33,7 @@ def test_closing_tells_the_winner_the_losers_and_the_creator(
     make_bid(rival, auction, 1400)
     time_machine.move_to(auction.deadline)
     services.close_if_expired(auction.id)
-    assert types_for(rival) == ["auction_won"]
+    assert types_for(rival) == ["auction_won", "booking_offered"]  # the offer to confirm (issue 14)
     assert types_for(provider) == ["outbid", "auction_lost"]
     assert types_for(customer)[-1] == "auction_closed"
 
@@ -111,8 +111,9 @@ def test_every_change_is_logged_with_consecutive_seq(client, auction, customer, 
         "bid_withdrawn",
         "auction_updated",
         "auction_awarded",
+        "booking_offered",
     ]
-    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_the_events_timeline_hides_bidders_from_the_public(client, auction, provider, make_bid, bearer):

@@ -6,12 +6,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms import IntegerField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import DateTimeLocalInput
 
+from bidbazaar.booking_models import BookingStatus
 from bidbazaar.forms.api_forms import AuctionForm, CategoryForm, RegisterForm
 from bidbazaar.forms.fields import Between, NoCSRFForm, UTCDateTimeField, strip
+from bidbazaar.values import MAX_ID
 
 #: The pages' `datetime-local` inputs carry no zone: they are read as India time.
 PAGE_TIMEZONE = ZoneInfo("Asia/Kolkata")
@@ -68,4 +70,60 @@ class UserSearchForm(NoCSRFForm):
     """/admin/users?q=...&page=..."""
 
     q = StringField("Search", [Optional(), Length(max=120)], filters=[strip])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+
+
+# --------------------------------------------------------------------------- the booking pages
+
+
+class DeclinePageForm(FlaskForm):
+    """The provider declines an offer; saying why is optional."""
+
+    reason = TextAreaField("Reason (optional)", [Optional(), Length(max=500)], filters=[strip])
+
+
+class CancelBookingPageForm(FlaskForm):
+    """Either side calls a booking off (or the customer stops the chain): a reason is required."""
+
+    reason = TextAreaField("Why?", [DataRequired(message="Say why you cancel."), Length(max=500)], filters=[strip])
+
+
+class NoShowPageForm(FlaskForm):
+    """The customer reports that the provider never came."""
+
+    note = TextAreaField("What happened? (optional)", [Optional(), Length(max=2000)], filters=[strip])
+
+
+class ReofferPageForm(FlaskForm):
+    """The customer offers the job to another remaining bid instead."""
+
+    bid_id = IntegerField("Bid", [InputRequired(), Between(min=1, max=MAX_ID)])
+
+
+class ReviewPageForm(FlaskForm):
+    """One side rates the other after completion: 1-5 stars and an optional comment."""
+
+    rating = RadioField(
+        "Rating",
+        [InputRequired(message="Pick 1 to 5 stars.")],
+        choices=[SelectChoice(n, "★" * n) for n in range(5, 0, -1)],
+        coerce=int,
+    )
+    comment = TextAreaField("Comment (optional)", [Optional(), Length(max=2000)], filters=[strip])
+
+
+class ReplyPageForm(FlaskForm):
+    """The reviewed side answers a published review, once."""
+
+    reply = TextAreaField("Your public reply", [DataRequired(), Length(max=2000)], filters=[strip])
+
+
+class BookingFilterForm(NoCSRFForm):
+    """/bookings?status=...&page=..."""
+
+    status = SelectField(
+        "Status",
+        [Optional()],
+        choices=[SelectChoice("", "All")] + [SelectChoice(s, s.replace("_", "-")) for s in BookingStatus.ALL],
+    )
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])

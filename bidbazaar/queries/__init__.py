@@ -5,6 +5,10 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's charts
+    admin_bookings  the admin console's bookings list, no-show queue, bookings whose party
+               was deactivated, and review moderation
+    booking_views  the booking pages: my bookings (next action first), one booking for
+               its sides, its reviews, the viewer's booking on an auction
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     bookings   a user's bookings (what waits on them first) and one booking's detail
@@ -13,6 +17,22 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
 Callers use `queries.X`; the names below are the read side's public API.
 """
 
+from bidbazaar.queries.admin_bookings import (
+    bookings_needing_attention,
+    count_needing_attention,
+    no_show_queue,
+    search_bookings,
+    search_reviews,
+)
+from bidbazaar.queries.booking_views import (
+    auction_booking_view,
+    booking_for,
+    booking_reviews,
+    latest_booking,
+    my_bookings,
+    usernames,
+    viewer_booking,
+)
 from bidbazaar.queries.bookings import booking_detail, booking_or_404, bookings_of
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
@@ -24,6 +44,7 @@ from bidbazaar.queries.details import (
     category_tree,
     events_since,
     notifications,
+    public_profile,
     unread_count,
     user_counts,
 )
@@ -44,7 +65,14 @@ from bidbazaar.queries.reputation import (
     provider_reputation,
     published_reviews,
 )
-from bidbazaar.queries.stats import admin_counts, auctions_by_status, bids_per_day, category_usage, platform_stats
+from bidbazaar.queries.stats import (
+    admin_counts,
+    auctions_by_status,
+    bids_per_day,
+    booking_figures,
+    category_usage,
+    platform_stats,
+)
 
 __all__ = [
     "DETAIL_BIDS",
@@ -56,6 +84,7 @@ __all__ = [
     "ProviderReputation",
     "admin_counts",
     "auction_bids",
+    "auction_booking_view",
     "auction_detail",
     "auction_events",
     "auction_listing",
@@ -64,21 +93,34 @@ __all__ = [
     "bid_history",
     "bids_per_day",
     "booking_detail",
+    "booking_figures",
+    "booking_for",
     "booking_or_404",
+    "booking_reviews",
+    "bookings_needing_attention",
     "bookings_of",
     "category_tree",
     "category_usage",
     "category_with_descendants",
+    "count_needing_attention",
     "customer_trust",
     "events_since",
+    "latest_booking",
     "listing_totals",
+    "my_bookings",
+    "no_show_queue",
     "notifications",
     "page_size",
     "platform_stats",
     "provider_reputation",
+    "public_profile",
     "published_reviews",
     "search_auctions",
+    "search_bookings",
+    "search_reviews",
     "search_users",
     "unread_count",
     "user_counts",
+    "usernames",
+    "viewer_booking",
 ]

@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from bidbazaar.booking_models import Booking
 from bidbazaar.errors import not_found
 from bidbazaar.extensions import db
 from bidbazaar.models import (
     BID_VIEW_COLUMNS,
     Auction,
     AuctionEvent,
+    AuctionStatus,
     Bid,
     Category,
     Notification,
@@ -22,6 +24,7 @@ from bidbazaar.models import (
     utcnow,
 )
 from bidbazaar.queries.paging import Page, paginate
+from bidbazaar.queries.reputation import customer_trust, provider_reputation
 from bidbazaar.services import close_if_expired, redact_event
 
 DETAIL_BIDS = 50
@@ -59,15 +62,46 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
             Bid, auction.winning_bid_id
         )
         winning = bid_view(winner, viewer, auction)
-    return {
+    shown = [bid_view(bid, viewer, auction) for bid in bids]
+    detail = {
         **auction.to_dict(viewer),
         "creator": creator.to_public_dict(),
-        "bids": [bid_view(bid, viewer, auction) for bid in bids],
+        "bids": shown,
         "winning_bid": winning,
         "server_time": now,
         "seconds_remaining": auction.seconds_remaining(now),
         "last_seq": auction.event_seq,
     }
+    if auction.can_manage(viewer):
+        # Beside each bidder's name, so the choice is not price alone. Only here: another
+        # provider's view has pseudonyms, and a reputation would link them to an account.
+        records = provider_reputation([view["user_id"] for view in (*shown, winning) if view is not None])
+        for view in (*shown, winning):
+            if view is not None:
+                view["reputation"] = records[view["user_id"]].to_dict()
+    elif viewer is not None and viewer.is_service_provider:
+        detail["customer_trust"] = customer_trust([auction.created_by])[auction.created_by].to_dict()
+    booking = current_booking(auction, viewer)
+    if booking is not None:
+        detail["booking"] = booking.to_dict(viewer, now)
+    return detail
+
+
+def current_booking(auction: Auction, viewer: User | None) -> Booking | None:
+    """The auction's latest booking, for its two parties and admins (nobody else learns
+    who was offered the job); None before the award or for anyone else."""
+    if viewer is None or (auction.winning_bid_id is None and auction.status != AuctionStatus.EXPIRED):
+        return None
+    booking = db.session.scalar(
+        select(Booking)
+        .options(joinedload(Booking.auction), joinedload(Booking.customer), joinedload(Booking.provider))
+        .where(Booking.auction_id == auction.id)
+        .order_by(Booking.round.desc())
+        .limit(1)
+    )
+    if booking is None or not (viewer.is_admin or booking.party_of(viewer)):
+        return None
+    return booking
 
 
 def auction_bids(auction: Auction, page: int, per_page: int) -> Page:
@@ -113,6 +147,22 @@ def user_counts(user: User) -> dict[str, int]:
     auctions = db.session.scalar(select(func.count()).where(Auction.created_by == user.id))
     bids = db.session.scalar(select(func.count()).where(Bid.user_id == user.id))
     return {"auction_count": auctions or 0, "bid_count": bids or 0}
+
+
+def public_profile(user: User) -> dict[str, Any]:
+    """GET /api/users/{id} and the profile page: what anyone may see of a user, with the
+    record others judge them by (a provider's reputation, a customer's trust signals).
+
+    No bid_count: a public number that moves when the user bids would tell an anonymous
+    watcher which account is "Bidder N". Auctions are public with their creator anyway.
+    """
+    reputation = provider_reputation([user.id])[user.id] if user.is_service_provider else None
+    return {
+        **user.to_public_dict(),
+        "auction_count": user_counts(user)["auction_count"],
+        "reputation": reputation.to_dict() if reputation else None,
+        "customer_trust": customer_trust([user.id])[user.id].to_dict(),
+    }
 
 
 def unread_count(user: User) -> int:

@@ -6,10 +6,15 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from bidbazaar.booking_models import Booking, BookingStatus
 from bidbazaar.extensions import db
-from bidbazaar.models import Auction, Bid, User, utcnow
+from bidbazaar.models import Auction, AuctionStatus, Bid, User, utcnow
+
+#: Bookings whose amount counts as value awarded: confirmed by the provider and not called
+#: off (confirmed, done, disputed while an admin decides, completed).
+VALUE_AWARDED = (BookingStatus.CONFIRMED, BookingStatus.DONE, BookingStatus.DISPUTED, BookingStatus.COMPLETED)
 
 
 def platform_stats() -> dict[str, Any]:
@@ -68,3 +73,53 @@ def auctions_by_status() -> dict[str, int]:
 def category_usage() -> dict[int, int]:
     """How many auctions use each category (only categories that have any)."""
     return dict(db.session.execute(select(Auction.category_id, func.count()).group_by(Auction.category_id)).all())
+
+
+def _tally(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def booking_figures() -> dict[str, Any]:
+    """What an admin acts on after the award, in two aggregate statements:
+
+    - awarded: auctions that were awarded (they have a booking), however their chain ended;
+    - expired: auctions that expired with no award (no bid to award at the deadline);
+    - unfilled: auctions that expired after an award (every offer declined, lapsed or the
+      customer stopped: their bookings ended and the auction's status is expired);
+    - value_awarded: the amounts of bookings confirmed and not called off (confirmed, done,
+      disputed, completed), in rupees;
+    - offers_lapsed, offers_declined: offers that ended so;
+    - no_shows_reported (ever), no_shows_upheld, no_shows_pending (waiting for a decision).
+    """
+    booked = select(Booking.auction_id)
+    expired = Auction.status == AuctionStatus.EXPIRED
+    awarded, expired_unawarded, unfilled = db.session.execute(
+        select(
+            _tally(Auction.id.in_(booked)),
+            _tally(expired & Auction.id.not_in(booked)),
+            _tally(expired & Auction.id.in_(booked)),
+        )
+    ).one()
+    status = Booking.status
+    value, lapsed, declined, reported, upheld, pending = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((status.in_(VALUE_AWARDED), Booking.amount), else_=0)), 0),
+            _tally(status == BookingStatus.LAPSED),
+            _tally(status == BookingStatus.DECLINED),
+            _tally(Booking.no_show_reported_at.is_not(None)),
+            _tally(status == BookingStatus.NO_SHOW),
+            _tally(status == BookingStatus.DISPUTED),
+        )
+    ).one()
+    return {
+        "awarded": int(awarded),
+        "expired": int(expired_unawarded),
+        "unfilled": int(unfilled),
+        # SQLite sums NUMERIC as a float: round back to paise.
+        "value_awarded": Decimal(str(value or 0)).quantize(Decimal("0.01")),
+        "offers_lapsed": int(lapsed),
+        "offers_declined": int(declined),
+        "no_shows_reported": int(reported),
+        "no_shows_upheld": int(upheld),
+        "no_shows_pending": int(pending),
+    }

@@ -5,7 +5,8 @@ By concern, highest first (a module imports only those below it; pyproject check
     deactivation   what deactivating an account takes away (`services.deactivation`)
     bids           place a bid (the reverse-auction rule, anti-sniping), withdraw one
     sweeps         the timed transitions after the award (lapse, auto-complete, publish reviews)
-    auctions       post, edit, cancel, award, close and repost an auction | categories: the taxonomy
+    reposts        post an ended job again, once
+    auctions       post, edit, cancel, award and close an auction | categories: the taxonomy
     fulfilment     a confirmed booking: done, complete, cancel, no-show | reviews: double-blind
     bookings       offers after the award: confirm, decline, lapse, pass down the bids
     locks          the row locks, in one order | notifications | ledger: the event log and
@@ -22,7 +23,6 @@ from bidbazaar.services.auctions import (
     close_expired_auctions,
     close_if_expired,
     create_auction,
-    repost_auction,
     update_auction,
 )
 from bidbazaar.services.bids import PlacedBid, place_bid, withdraw_bid
@@ -31,6 +31,7 @@ from bidbazaar.services.categories import delete_category, save_category
 from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
+from bidbazaar.services.reposts import repost_auction, repostable
 from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
 from bidbazaar.services.sweeps import Swept, sweep_bookings
 
@@ -59,6 +60,7 @@ __all__ = [
     "reply_to_review",
     "report_no_show",
     "repost_auction",
+    "repostable",
     "review_window_end",
     "save_category",
     "sweep_bookings",

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bidbazaar.booking_models import Booking, BookingStatus
 from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
@@ -58,19 +57,7 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
             replayed = replay(creator, idempotency_key, key_use, PostedAuction.revive)
             if replayed is not None:
                 return replayed
-            now = utcnow()
-            _validate_auction_fields(data, now)
-            auction = Auction(
-                **{k: data[k] for k in AUCTION_FIELDS if k in data},
-                created_by=creator.id,
-                scheduled_deadline=data["deadline"],
-                status=AuctionStatus.ACTIVE,
-                created_at=now,
-                updated_at=now,
-            )
-            db.session.add(auction)
-            db.session.flush()
-            record_event(auction, "auction_created", {"auction": auction.to_dict(None)}, now)
+            auction = post_locked(creator, data, utcnow())
             posted = PostedAuction(to_jsonable(auction.to_dict(creator)))
             remember(creator, idempotency_key, key_use, posted.receipt())
         return posted
@@ -78,43 +65,22 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
     return keyed(creator, idempotency_key, key_use, write, PostedAuction.revive)
 
 
-#: Closed auctions whose job is still to be done, so their customer may post it again.
-REPOSTABLE = (AuctionStatus.EXPIRED, AuctionStatus.CANCELLED)
-
-
-def repost_auction(user: User, auction_id: int, changes: dict[str, Any]) -> PostedAuction:
-    """Post an ended job again as a new auction, prefilled from the old one; `changes`
-    (validated like a new auction's fields) must give the new deadline.
-
-    Allowed for the creator once the old auction ended without a booking that is still in
-    play: it expired or ended unfilled, was cancelled, or its booking was cancelled or
-    ended in an upheld no-show. The old auction's log records where the job went.
-    """
-    auction = db.session.get(Auction, auction_id)
-    if auction is None:
-        raise not_found("Auction")
-    if auction.created_by != user.id:
-        raise DomainError("FORBIDDEN", "Only the auction's creator can post it again")
-    latest = db.session.scalar(
-        select(Booking.status).where(Booking.auction_id == auction.id).order_by(Booking.round.desc()).limit(1)
+def post_locked(creator: User, data: dict[str, Any], now: datetime) -> Auction:
+    """Inside a write holding the creator's account: check and store a new auction, and
+    start its log."""
+    _validate_auction_fields(data, now)
+    auction = Auction(
+        **{k: data[k] for k in AUCTION_FIELDS if k in data},
+        created_by=creator.id,
+        scheduled_deadline=data["deadline"],
+        status=AuctionStatus.ACTIVE,
+        created_at=now,
+        updated_at=now,
     )
-    if auction.status not in REPOSTABLE and latest not in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
-        raise DomainError(
-            "CONFLICT", "Only an auction that ended without the job being booked can be posted again",
-            {"status": auction.status, "booking": latest},
-        )  # fmt: skip
-    if "deadline" not in changes:
-        raise DomainError("VALIDATION_ERROR", "Validation failed", {"deadline": "Give the new deadline."})
-    data = {field: getattr(auction, field) for field in AUCTION_FIELDS} | changes
-    posted = create_auction(user, data)
-    with write_transaction() as after_commit:
-        old = locked_auction(auction.id)
-        now = utcnow()
-        log_event = record_event(old, "auction_reposted", {"new_auction_id": posted.auction_id}, now)
-        broadcast(
-            after_commit, "auction_reposted", {"auction_id": old.id, "new_auction_id": posted.auction_id}, log_event
-        )
-    return posted
+    db.session.add(auction)
+    db.session.flush()
+    record_event(auction, "auction_created", {"auction": auction.to_dict(None)}, now)
+    return auction
 
 
 def _validate_auction_fields(data: dict[str, Any], now: datetime, current: Auction | None = None) -> None:

@@ -41,6 +41,9 @@ CUSTOMER_STOPPED = "customer_stopped"
 PROVIDER_DEACTIVATED = "provider_deactivated"
 CUSTOMER_DEACTIVATED = "customer_deactivated"
 
+#: The longest reason a booking keeps (Booking.reason).
+REASON_LIMIT = 500
+
 
 # --------------------------------------------------------------------------- reading a booking
 
@@ -122,8 +125,16 @@ def tell(
 # --------------------------------------------------------------------------- offering
 
 
-def offer_locked(auction: Auction, bid: Bid, now: datetime, after_commit: AfterCommit, round_: int = 1) -> Booking:
-    """Inside a transaction holding the auction: offer the job to this bid's provider."""
+def offer_locked(
+    auction: Auction, bid: Bid, now: datetime, after_commit: AfterCommit, round_: int = 1, by: str | None = None
+) -> Booking:
+    """Inside a transaction holding the auction: offer the job to this bid's provider.
+
+    `by` is who caused the offer, for the log: the customer (an award before the deadline,
+    a bid picked by hand) or the system (the close at the deadline, a cascade). Left out,
+    the first offer is the customer's before the deadline and the system's after it."""
+    if by is None:
+        by = Party.CUSTOMER if round_ == 1 and auction.deadline > now else Party.SYSTEM
     hours = current_app.config["BOOKING_CONFIRM_HOURS"]
     booking = Booking(
         auction_id=auction.id,
@@ -140,9 +151,7 @@ def offer_locked(auction: Auction, bid: Bid, now: datetime, after_commit: AfterC
     )
     db.session.add(booking)
     db.session.flush()
-    log_transition(
-        auction, booking, "booking_offered", Party.SYSTEM if round_ > 1 else Party.CUSTOMER, now, after_commit
-    )
+    log_transition(auction, booking, "booking_offered", by, now, after_commit)
     tell(
         after_commit,
         bid.user_id,
@@ -156,9 +165,23 @@ def offer_locked(auction: Auction, bid: Bid, now: datetime, after_commit: AfterC
 
 def next_bid(auction: Auction) -> Bid | None:
     """The lowest bid still standing at the close (ties: the earliest) of an active provider
-    who has not been offered this job yet."""
-    offered = select(Booking.provider_id).where(Booking.auction_id == auction.id)
+    who has not been offered this job yet.
+
+    The provider's row is held shared until the commit, as a bid holds its bidder's: a
+    deactivation in progress (it updates the row first) is waited for and its provider
+    skipped, instead of the offer going to an account that is being deactivated and that
+    the deactivation, having scanned its bookings already, would never settle."""
     return db.session.scalar(
+        _offerable(auction).order_by(Bid.amount, Bid.id).limit(1).with_for_update(read=True, of=User)
+    )
+
+
+def _offerable(auction: Auction) -> Any:
+    """The auction's bids that may be offered the job: standing at the close (not withdrawn),
+    of an active provider, who has not been offered it yet (a provider with two bids is
+    offered once, at their lowest)."""
+    offered = select(Booking.provider_id).where(Booking.auction_id == auction.id)
+    return (
         select(Bid)
         .join(User, User.id == Bid.user_id)
         .where(
@@ -167,8 +190,6 @@ def next_bid(auction: Auction) -> Bid | None:
             User.is_active.is_(True),
             Bid.user_id.not_in(offered),
         )
-        .order_by(Bid.amount, Bid.id)
-        .limit(1)
     )
 
 
@@ -179,9 +200,11 @@ def pass_offer(
     now: datetime,
     after_commit: AfterCommit,
     reason: str,
+    by: str = Party.SYSTEM,
 ) -> Booking | None:
     """After `ended` stopped being the offer: offer `bid` (the next round), or end the chain
-    unfilled when there is none. The auction's winning_bid follows, logged with the reason."""
+    unfilled when there is none. The auction's winning_bid follows, logged with the reason.
+    `by`: who picked `bid` (the system's cascade, or the customer)."""
     db.session.execute(update(Bid).where(Bid.id == ended.bid_id).values(status=BidStatus.REJECTED, updated_at=now))
     if bid is None:
         db.session.execute(
@@ -220,12 +243,14 @@ def pass_offer(
             {"reason": reason, "booking_id": ended.id},
         )
         return None
-    return offer_locked(auction, bid, now, after_commit, ended.round + 1)
+    return offer_locked(auction, bid, now, after_commit, ended.round + 1, by)
 
 
 def cascade(auction: Auction, ended: Booking, now: datetime, after_commit: AfterCommit, reason: str) -> Booking | None:
-    """The offer was declined or lapsed: it passes to the next bid by itself."""
-    return pass_offer(auction, ended, next_bid(auction), now, after_commit, reason)
+    """The offer was declined or lapsed: it passes to the next bid by itself, or, with no
+    bid left, the chain ends unfilled (logged as NO_BIDS_LEFT: why the auction expired)."""
+    bid = next_bid(auction)
+    return pass_offer(auction, ended, bid, now, after_commit, reason if bid is not None else NO_BIDS_LEFT)
 
 
 # --------------------------------------------------------------------------- the provider answers
@@ -258,6 +283,7 @@ def confirm_booking(user: User, booking_id: int) -> Booking:
 @retried
 def decline_booking(user: User, booking_id: int, reason: str | None = None) -> Booking:
     """The provider turns the job down; the offer passes to the next bid."""
+    reason = checked_text(reason, "reason", REASON_LIMIT)
     with write_transaction() as after_commit:
         hold_active_account(user)
         auction, booking = locked_booking(booking_id)
@@ -304,6 +330,17 @@ def passed_on(following: Booking | None) -> str:
     if following is None:
         return "No bid is left: you can post the job again."
     return f"It was offered to the next-lowest bid ({format_inr(following.amount)}); you may pick another bid instead."
+
+
+def checked_text(value: str | None, field: str, limit: int, required: bool = False) -> str | None:
+    """A free-text input of a transition (a reason, a note), stripped: refused with
+    VALIDATION_ERROR when missing but required, or longer than its column holds."""
+    text = (value or "").strip() or None
+    if text is None and required:
+        raise DomainError("VALIDATION_ERROR", "Validation failed", {field: "This field is required."})
+    if text is not None and len(text) > limit:
+        raise DomainError("VALIDATION_ERROR", "Validation failed", {field: f"At most {limit} characters."})
+    return text
 
 
 def offer_expired(booking: Booking) -> DomainError:
@@ -371,7 +408,11 @@ def reoffer_booking(user: User, booking_id: int, bid_id: int) -> Booking:
         bid = db.session.get(Bid, bid_id, populate_existing=True)
         if bid is None or bid.auction_id != auction.id:
             raise not_found("Bid")
-        if bid.id not in {b.id for b in remaining_bids(auction)}:
+        # Held shared, as next_bid holds it: a deactivation in progress is waited for.
+        provider_active = db.session.scalar(
+            select(User.is_active).where(User.id == bid.user_id).with_for_update(read=True)
+        )
+        if not provider_active or bid.id not in {b.id for b in remaining_bids(auction)}:
             raise DomainError(
                 "CONFLICT",
                 "That bid cannot be offered the job",
@@ -396,26 +437,20 @@ def reoffer_booking(user: User, booking_id: int, bid_id: int) -> Booking:
             booking,
             f'The customer offered "{auction.title}" to another provider.',
         )
-        following = pass_offer(auction, booking, bid, now, after_commit, CUSTOMER_CHOICE)
+        following = pass_offer(auction, booking, bid, now, after_commit, CUSTOMER_CHOICE, Party.CUSTOMER)
     return following
 
 
 def remaining_bids(auction: Auction) -> list[Bid]:
-    """The bids the customer may still offer the job to, lowest first."""
-    offered = select(Booking.provider_id).where(Booking.auction_id == auction.id)
-    return list(
-        db.session.scalars(
-            select(Bid)
-            .join(User, User.id == Bid.user_id)
-            .where(
-                Bid.auction_id == auction.id,
-                Bid.status == BidStatus.REJECTED,
-                User.is_active.is_(True),
-                Bid.user_id.not_in(offered),
-            )
-            .order_by(Bid.amount, Bid.id)
-        )
-    )
+    """The bids the customer may still offer the job to, lowest first (ties: earliest):
+    each provider's lowest only, as the cascade would offer it."""
+    seen: set[int] = set()
+    remaining = []
+    for bid in db.session.scalars(_offerable(auction).order_by(Bid.amount, Bid.id)):
+        if bid.user_id not in seen:
+            seen.add(bid.user_id)
+            remaining.append(bid)
+    return remaining
 
 
 def stop_locked(

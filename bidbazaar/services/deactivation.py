@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from bidbazaar.booking_models import Booking, BookingStatus
 from bidbazaar.database import AfterCommit, retried, write_transaction
@@ -115,7 +115,7 @@ def settle_deactivated_accounts() -> Stakes:
 
 def stakes_of(user_ids: list[int]) -> dict[int, Stakes]:
     """For the admin console's confirmation: what deactivating each of these users would
-    withdraw and cancel now (two grouped queries, whatever the number of users)."""
+    withdraw, cancel and end now (three grouped queries, whatever the number of users)."""
     if not user_ids:
         return {}
     bids = dict(
@@ -137,4 +137,15 @@ def stakes_of(user_ids: list[int]) -> dict[int, Stakes]:
             .group_by(Auction.created_by)
         ).all()
     )
-    return {uid: Stakes(bids.get(uid, 0), auctions.get(uid, 0)) for uid in user_ids}
+    # Offers waiting for an answer, on either side: the deactivation declines the provider's
+    # (they pass on) and withdraws the customer's (the chain stops).
+    party = union_all(
+        select(Booking.provider_id.label("user_id")).where(
+            Booking.provider_id.in_(user_ids), Booking.status == BookingStatus.OFFERED
+        ),
+        select(Booking.customer_id.label("user_id")).where(
+            Booking.customer_id.in_(user_ids), Booking.status == BookingStatus.OFFERED
+        ),
+    ).subquery()
+    offers = dict(db.session.execute(select(party.c.user_id, func.count()).group_by(party.c.user_id)).all())
+    return {uid: Stakes(bids.get(uid, 0), auctions.get(uid, 0), offers.get(uid, 0)) for uid in user_ids}

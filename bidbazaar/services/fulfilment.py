@@ -9,6 +9,7 @@ a conditional update, the chain logs it, and the parties hear of it after the co
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,9 +18,13 @@ from bidbazaar.booking_models import Booking, BookingStatus, Party
 from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
+from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, User, utcnow
 from bidbazaar.services.bookings import (
+    CUSTOMER_DEACTIVATED,
     PROVIDER_DEACTIVATED,
+    REASON_LIMIT,
+    checked_text,
     decline_locked,
     locked_booking,
     log_transition,
@@ -33,6 +38,9 @@ from bidbazaar.services.locks import hold_active_account
 
 #: Where a booking may be cancelled from, and where the customer may complete or report it.
 UNDER_WAY = (BookingStatus.CONFIRMED, BookingStatus.DONE)
+#: The longest no-show report and admin decision note the booking keeps.
+NOTE_LIMIT = 2000
+DECISION_NOTE_LIMIT = 500
 
 
 @retried
@@ -45,6 +53,7 @@ def cancel_booking(user: User, booking_id: int, reason: str) -> Booking:
     """
     if not reason or not reason.strip():
         raise DomainError("VALIDATION_ERROR", "Validation failed", {"reason": "Say why you cancel."})
+    reason = checked_text(reason, "reason", REASON_LIMIT)
     with write_transaction() as after_commit:
         hold_active_account(user)
         auction, booking = locked_booking(booking_id)
@@ -52,15 +61,38 @@ def cancel_booking(user: User, booking_id: int, reason: str) -> Booking:
         if party is None:
             require_party(booking, user, Party.CUSTOMER, "cancel it")  # raises NOT_FOUND
         now = utcnow()
-        if booking.status == BookingStatus.OFFERED:
+        # Past its auto-completion time a "done" booking completes (committed) and the
+        # cancellation is refused below.
+        late = complete_if_late(auction, booking, now, after_commit)
+        if not late and booking.status == BookingStatus.OFFERED:
             if party != Party.CUSTOMER:
                 raise DomainError(
                     "BOOKING_STATE", "Decline the offer instead of cancelling it", {"status": booking.status}
                 )
             stop_locked(auction, booking, now, after_commit, Party.CUSTOMER, reason)
-        else:
+        elif not late:
             cancel_locked(auction, booking, now, after_commit, party, reason)
+    if late:
+        raise completed_by_itself(booking)
     return booking
+
+
+def complete_if_late(auction: Auction, booking: Booking, now: datetime, after_commit: AfterCommit) -> bool:
+    """Inside a locked transaction: a "done" booking whose auto-completion time has come
+    completes now, whoever comes first (the sweeper, or a late cancel or no-show report,
+    which is then refused): the customer's time to object ended at auto_complete_at."""
+    if booking.status != BookingStatus.DONE or booking.auto_complete_at > now:
+        return False
+    complete_locked(auction, booking, now, after_commit, Party.SYSTEM, (BookingStatus.DONE,))
+    return True
+
+
+def completed_by_itself(booking: Booking) -> DomainError:
+    return DomainError(
+        "BOOKING_EXPIRED",
+        "The time to object has passed: the booking completed by itself",
+        {"auto_complete_at": to_jsonable(booking.auto_complete_at), "status": BookingStatus.COMPLETED},
+    )
 
 
 def cancel_locked(
@@ -123,9 +155,17 @@ def complete_booking(user: User, booking_id: int) -> Booking:
 
 
 def complete_locked(
-    auction: Auction, booking: Booking, now: datetime, after_commit: AfterCommit, by: str, allowed: tuple[str, ...]
+    auction: Auction,
+    booking: Booking,
+    now: datetime,
+    after_commit: AfterCommit,
+    by: str,
+    allowed: tuple[str, ...],
+    **values: Any,
 ) -> None:
-    move(booking, allowed, BookingStatus.COMPLETED, now, "completed", completed_at=now)
+    """Inside a locked transaction: the booking completes (reviews open for both sides).
+    `values`: more columns set in the same conditional update (an admin's decision)."""
+    move(booking, allowed, BookingStatus.COMPLETED, now, "completed", completed_at=now, **values)
     log_transition(auction, booking, "booking_completed", by, now, after_commit)
     message = f'"{auction.title}" is complete. Leave a review within {current_app.config["REVIEW_WINDOW_DAYS"]:g} days.'
     tell(after_commit, booking.provider_id, "booking_completed", booking, message)
@@ -147,30 +187,39 @@ def auto_complete_if_due(booking_id: int) -> bool:
             return False
         auction, booking = locked_booking(booking_id)
         now = utcnow()
-        if booking.status != BookingStatus.DONE or booking.auto_complete_at > now:
-            return False
-        complete_locked(auction, booking, now, after_commit, Party.SYSTEM, (BookingStatus.DONE,))
-        return True
+        return complete_if_late(auction, booking, now, after_commit)
 
 
 @retried
 def report_no_show(user: User, booking_id: int, note: str | None = None) -> Booking:
     """The customer says the provider never came: an admin decides (the booking waits)."""
+    note = checked_text(note, "note", NOTE_LIMIT)
     with write_transaction() as after_commit:
         hold_active_account(user)
         auction, booking = locked_booking(booking_id)
         require_party(booking, user, Party.CUSTOMER, "report a no-show")
         now = utcnow()
-        move(booking, UNDER_WAY, BookingStatus.DISPUTED, now, "reported", no_show_reported_at=now, no_show_note=note)
-        log_transition(auction, booking, "no_show_reported", Party.CUSTOMER, now, after_commit)
-        tell(
-            after_commit,
-            booking.provider_id,
-            "no_show_reported",
-            booking,
-            f'The customer reported that you did not show up for "{auction.title}". An admin will decide.',
-        )
+        late = complete_if_late(auction, booking, now, after_commit)
+        if not late:
+            report_locked(auction, booking, now, after_commit, note)
+    if late:
+        raise completed_by_itself(booking)
     return booking
+
+
+def report_locked(
+    auction: Auction, booking: Booking, now: datetime, after_commit: AfterCommit, note: str | None
+) -> None:
+    """Inside a locked transaction: the booking waits for an admin's decision."""
+    move(booking, UNDER_WAY, BookingStatus.DISPUTED, now, "reported", no_show_reported_at=now, no_show_note=note)
+    log_transition(auction, booking, "no_show_reported", Party.CUSTOMER, now, after_commit)
+    tell(
+        after_commit,
+        booking.provider_id,
+        "no_show_reported",
+        booking,
+        f'The customer reported that you did not show up for "{auction.title}". An admin will decide.',
+    )
 
 
 @retried
@@ -179,6 +228,7 @@ def decide_no_show(admin: User, booking_id: int, upheld: bool, note: str | None 
     completes the booking."""
     if not admin.is_admin:
         raise DomainError("FORBIDDEN", "Only an admin can decide a no-show report")
+    note = checked_text(note, "note", DECISION_NOTE_LIMIT)
     with write_transaction() as after_commit:
         hold_active_account(admin)
         auction, booking = locked_booking(booking_id)
@@ -193,10 +243,10 @@ def decide_no_show(admin: User, booking_id: int, upheld: bool, note: str | None 
             )  # fmt: skip
             log_transition(auction, booking, "no_show_upheld", Party.ADMIN, now, after_commit)
         else:
-            db.session.execute(
-                Booking.__table__.update().where(Booking.id == booking.id).values(decision_note=note, **decision)
-            )
-            complete_locked(auction, booking, now, after_commit, Party.ADMIN, (BookingStatus.DISPUTED,))
+            complete_locked(
+                auction, booking, now, after_commit, Party.ADMIN, (BookingStatus.DISPUTED,),
+                decision_note=note, **decision,
+            )  # fmt: skip
         verdict = "upheld" if upheld else "rejected"
         for user_id in (booking.customer_id, booking.provider_id):
             tell(
@@ -245,7 +295,7 @@ def settle_bookings(user: User, auction: Auction, now: datetime, after_commit: A
             if as_provider:
                 decline_locked(auction, booking, now, after_commit, Party.SYSTEM, PROVIDER_DEACTIVATED)
             else:
-                stop_locked(auction, booking, now, after_commit, Party.SYSTEM, "customer_deactivated")
+                stop_locked(auction, booking, now, after_commit, Party.SYSTEM, CUSTOMER_DEACTIVATED)
             ended += 1
             continue
         other = booking.customer_id if as_provider else booking.provider_id

@@ -19,10 +19,19 @@ from bidbazaar.database import AfterCommit, retried, write_transaction
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
 from bidbazaar.models import User, utcnow
-from bidbazaar.services.bookings import locked_booking, tell
+from bidbazaar.services.bookings import checked_text, locked_booking, tell
 from bidbazaar.services.locks import hold_active_account, locked_auction
 
 MAX_COMMENT = 2000
+MAX_REPLY = 2000
+HIDE_REASON_LIMIT = 500
+
+
+def checked_rating(rating: object) -> int:
+    """1 to 5 whole stars (a bool or a fraction is not a rating)."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise DomainError("VALIDATION_ERROR", "Validation failed", {"rating": "1 to 5 stars."})
+    return rating
 
 
 def review_window_end(booking: Booking) -> datetime | None:
@@ -35,6 +44,8 @@ def review_window_end(booking: Booking) -> datetime | None:
 @retried
 def write_review(user: User, booking_id: int, rating: int, comment: str | None = None) -> Review:
     """A side of a completed booking rates the other (1-5 stars, an optional comment)."""
+    rating = checked_rating(rating)
+    comment = checked_text(comment, "comment", MAX_COMMENT)
     with write_transaction() as after_commit:
         hold_active_account(user)
         _auction, booking = locked_booking(booking_id)
@@ -49,8 +60,6 @@ def write_review(user: User, booking_id: int, rating: int, comment: str | None =
             raise DomainError(
                 "REVIEW_CLOSED", "The time to review this booking has passed", {"closed_at": closes.isoformat()}
             )
-        if not 1 <= rating <= 5 or (comment is not None and len(comment) > MAX_COMMENT):
-            raise DomainError("VALIDATION_ERROR", "Validation failed", {"rating": "1 to 5 stars."})
         reviews = db.session.scalars(select(Review).where(Review.booking_id == booking.id)).all()
         if any(r.author_id == user.id for r in reviews):
             raise DomainError("REVIEW_EXISTS", "You have already reviewed this booking")
@@ -61,7 +70,7 @@ def write_review(user: User, booking_id: int, rating: int, comment: str | None =
             subject_id=subject,
             author_role=party,
             rating=rating,
-            comment=comment or None,
+            comment=comment,
             created_at=now,
         )
         db.session.add(review)
@@ -126,6 +135,7 @@ def bookings_with_due_reviews(now: datetime, limit: int = 500) -> list[int]:
 @retried
 def reply_to_review(user: User, review_id: int, reply: str) -> Review:
     """The reviewed side answers a published review, once, in public."""
+    reply = checked_text(reply, "reply", MAX_REPLY, required=True)
     with write_transaction():
         hold_active_account(user)
         review = _locked_review(review_id)
@@ -145,7 +155,9 @@ def hide_review(admin: User, review_id: int, reason: str) -> Review:
     """An admin hides a review from the public (kept, with who hid it and why)."""
     if not admin.is_admin:
         raise DomainError("FORBIDDEN", "Only an admin can hide a review")
+    reason = checked_text(reason, "reason", HIDE_REASON_LIMIT, required=True)
     with write_transaction():
+        hold_active_account(admin)
         review = _locked_review(review_id)
         if review.hidden_at is not None:
             raise DomainError("REVIEW_STATE", "This review is already hidden")

@@ -91,11 +91,6 @@ def test_an_anonymous_caller_cannot_post_a_job_again(refused, unfilled):
     refused("POST", f"/api/auctions/{unfilled.id}/repost", None, {"deadline": later()}, 401, "AUTH_REQUIRED")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.repost_auction (services/auctions.py:85) neither locks the old auction nor records that it "
-    "was reposted: every call posts another copy of the job (reported to the services helper)",
-)
 def test_a_job_is_posted_again_only_once(api, unfilled, customer):
     first = api("POST", f"/api/auctions/{unfilled.id}/repost", customer, {"deadline": later()})
     assert first.status_code == 201, first.get_json()

@@ -1,0 +1,51 @@
+"""What the admin console's booking, no-show and review pages take: list filters (GET, no
+CSRF) and the decide / hide buttons (POST, with CSRF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from bidbazaar.booking_models import BookingStatus
+from bidbazaar.forms.fields import Between, NoCSRFForm, choices, strip
+from bidbazaar.values import MAX_ID
+
+#: The bookings list's status filter: each status with a short label.
+BOOKING_STATUS_CHOICES = [SelectChoice("", "any")] + [
+    SelectChoice(status, status.replace("_", "-")) for status in BookingStatus.ALL
+]
+#: The review list's "state" filter.
+REVIEW_STATES = ("published", "unpublished", "hidden")
+
+
+class BookingSearchForm(NoCSRFForm):
+    """/admin/bookings?status=...&q=...&auction_id=...&page=..."""
+
+    status = SelectField("Status", choices=BOOKING_STATUS_CHOICES, validators=[Optional()])
+    q = StringField("Customer or provider", [Optional(), Length(max=80)], filters=[strip])
+    auction_id = IntegerField("Auction #", [Optional(), Between(min=1, max=MAX_ID)])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+
+
+class ReviewSearchForm(NoCSRFForm):
+    """/admin/reviews?state=...&rating=...&q=...&page=..."""
+
+    state = SelectField("State", choices=choices("", *REVIEW_STATES), validators=[Optional()])
+    rating = IntegerField("Stars", [Optional(), Between(min=1, max=5)])
+    q = StringField("Author or subject", [Optional(), Length(max=80)], filters=[strip])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+
+
+class DecideNoShowForm(FlaskForm):
+    """Uphold / Reject on the no-show queue: an optional note for both parties' record."""
+
+    note = TextAreaField("Note", [Optional(), Length(max=500)], filters=[strip])
+
+
+class HideReviewForm(FlaskForm):
+    """Hide a review: the reason is required (kept beside the review)."""
+
+    reason = StringField(
+        "Reason", [DataRequired(message="Say why the review is hidden."), Length(max=500)], filters=[strip]
+    )
