@@ -18,6 +18,7 @@ from bidbazaar import (
     api_docs,
     api_routes,
     booking_pages,
+    booking_routes,
     cli,
     database,
     errors,
@@ -90,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_routes.api, url_prefix="/api")
+    app.register_blueprint(booking_routes.bookings_api, url_prefix="/api")  # bookings, reviews, repost
     app.register_blueprint(api_docs.docs, url_prefix="/api")  # OpenAPI document + Swagger UI
     app.register_blueprint(routes.pages)
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin

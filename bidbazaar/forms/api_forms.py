@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
+from bidbazaar.booking_models import BookingStatus, Party
 from bidbazaar.forms.fields import (
     MAX_MONEY,
     Between,
@@ -162,3 +163,71 @@ class SocketBidTarget(NoCSRFForm):
 
     auction_id = IntegerField(validators=[InputRequired(), Between(min=1, max=MAX_ID)])
     client_bid_id = StringField(validators=[Optional(strip_whitespace=False), IdempotencyKey()])
+
+
+# --------------------------------------------------------------------------- bookings and reviews
+
+#: What GET /api/bookings may filter by: a booking's state, the viewer's side.
+BOOKING_STATUS_CHOICES = list(BookingStatus.ALL)
+BOOKING_ROLE_CHOICES = [Party.CUSTOMER, Party.PROVIDER]
+
+
+class BookingSearchForm(NoCSRFForm):
+    """GET /api/bookings: the viewer's side, a status, and the page."""
+
+    status = SelectField(choices=choices("", *BOOKING_STATUS_CHOICES), validators=[Optional()])
+    role = SelectField(choices=choices("", *BOOKING_ROLE_CHOICES), validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+    per_page = IntegerField(default=20, validators=[Optional(), Between(min=1, max=MAX_ID)])  # >100: clamped
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField("Why you decline", [Optional(), Length(max=500)], filters=[strip])
+
+
+class CancelBookingForm(FlaskForm):
+    reason = TextAreaField("Why you cancel", [DataRequired(), Length(min=1, max=500)], filters=[strip])
+
+
+class NoShowForm(FlaskForm):
+    note = TextAreaField("What happened", [Optional(), Length(max=2000)], filters=[strip])
+
+
+class ReofferForm(FlaskForm):
+    bid_id = IntegerField("Bid", [InputRequired(), Between(min=1, max=MAX_ID)])
+
+
+class ReviewForm(FlaskForm):
+    rating = IntegerField("Stars", [InputRequired(), Between(min=1, max=5)])
+    comment = TextAreaField("Comment", [Optional(), Length(max=2000)], filters=[strip])
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField("Your reply", [DataRequired(), Length(min=1, max=2000)], filters=[strip])
+
+
+class NoShowDecisionForm(FlaskForm):
+    decision = SelectField("Decision", choices=choices("upheld", "rejected"), validators=[InputRequired()])
+    note = TextAreaField("Note", [Optional(), Length(max=500)], filters=[strip])
+
+
+class HideReviewForm(FlaskForm):
+    reason = TextAreaField("Why it is hidden", [DataRequired(), Length(min=1, max=500)], filters=[strip])
+
+
+class RepostForm(FlaskForm):
+    """Post an ended job again: every field of AuctionForm, each optional (the old auction's
+    value stands) except the new deadline."""
+
+    title = StringField("Title", [Optional(), Length(min=5, max=200)], filters=[strip])
+    description = TextAreaField("Description", [Optional(), Length(min=20, max=2000)], filters=[strip])
+    category_id = IntegerField("Category", [Optional(), Between(min=1, max=MAX_ID)])
+    location = StringField("Location", [Optional(), Length(min=5, max=100)], filters=[strip])
+    budget_min = MoneyField("Minimum budget (₹)", [Optional(), Between(min=Decimal("0.01"), max=MAX_MONEY)])
+    budget_max = MoneyField("Maximum budget (₹)", [Optional(), Between(min=Decimal("0.01"), max=MAX_MONEY)])
+    deadline = UTCDateTimeField("Bids close at", [InputRequired()])
+    requirements = TextAreaField("Additional requirements", [Optional(), Length(max=2000)], filters=[strip])
+
+    def validate_budget_max(self, field: Field) -> None:
+        if field.data is not None and self.budget_min.data is not None and field.data < self.budget_min.data:
+            raise ValidationError("Must be greater than or equal to the minimum budget.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
 from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
@@ -49,6 +50,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for endpoint, op in operations().items():
         paths.setdefault(op.path, {})[op.method] = render(endpoint, op)
+    responses = response_schemas()
     document = {
         "openapi": OPENAPI_VERSION,
         "info": {"title": "Bid Bazaar API", "version": API_VERSION, "description": DESCRIPTION},
@@ -59,12 +61,14 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
             {"name": "bids", "description": "Providers' offers (lowest wins)"},
             {"name": "events", "description": "Each auction's hash-chained audit log"},
             {"name": "notifications", "description": "Stored notifications"},
+            {"name": "bookings", "description": "After the award: offers, confirmation, completion, no-shows"},
+            {"name": "reviews", "description": "Double-blind reviews, replies and moderation"},
             {"name": "categories", "description": "The service taxonomy"},
             {"name": "meta", "description": "Health and this documentation"},
         ],
         "paths": paths,
         "components": {
-            "schemas": {**response_schemas(), **request_schemas()},
+            "schemas": {**responses, **request_schemas(), **booking_schemas(responses["BidFull"]["properties"])},
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a
                 # request with a method the path does not support.

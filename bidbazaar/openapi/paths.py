@@ -8,6 +8,7 @@ this table in step with app.url_map (every /api route, no phantom, operationIds)
 from __future__ import annotations
 
 from bidbazaar import forms
+from bidbazaar.openapi.bookings import booking_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
 from bidbazaar.openapi.requests import page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
@@ -164,6 +165,8 @@ def operations() -> dict[str, Operation]:
             (200, "Deleted", message), codes=("FORBIDDEN", "CONFLICT"),
             description="Refused with 409 CONFLICT while auctions or subcategories use it.",
         ),
+        # bookings, reviews, repost (booking_routes)
+        **booking_operations(),
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

@@ -11,6 +11,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
                its sides, its reviews, the viewer's booking on an auction
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
+    bookings   a user's bookings (what waits on them first) and one booking's detail
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -32,6 +33,7 @@ from bidbazaar.queries.booking_views import (
     usernames,
     viewer_booking,
 )
+from bidbazaar.queries.bookings import booking_detail, booking_or_404, bookings_of
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
     auction_bids,
@@ -90,10 +92,13 @@ __all__ = [
     "auctions_by_status",
     "bid_history",
     "bids_per_day",
+    "booking_detail",
     "booking_figures",
     "booking_for",
+    "booking_or_404",
     "booking_reviews",
     "bookings_needing_attention",
+    "bookings_of",
     "category_tree",
     "category_usage",
     "category_with_descendants",
