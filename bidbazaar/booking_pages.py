@@ -54,7 +54,7 @@ def bookings() -> Any:
     valid = form.validate()
     status = form.status.data if valid else None
     page = (form.page.data or 1) if valid else 1
-    result = queries.my_bookings(current_user, status or None, page, 20)
+    result = queries.bookings_of(current_user, status or None, None, page, 20)
     return render_template("bookings.html", form=form, result=result, now=utcnow())
 
 
@@ -65,19 +65,17 @@ def booking(booking_id: int) -> Any:
 
 
 def render_booking(booking_id: int, status: int = 200, **forms: Any) -> Any:
-    booking = queries.booking_for(booking_id, current_user)
+    booking = queries.booking_or_404(booking_id, current_user)
     role = booking.party_of(current_user)
     reviews = queries.booking_reviews(booking.id)
     mine = next((r for r in reviews if r.author_id == current_user.id), None)
     theirs = next((r for r in reviews if r.author_id != current_user.id), None)
     window_end = services.review_window_end(booking)
     now = utcnow()
-    remaining, reputation, names = [], {}, {}
+    remaining, reputation = [], {}
     if role == Party.CUSTOMER and booking.status == BookingStatus.OFFERED:
         remaining = services.remaining_bids(booking.auction)
-        provider_ids = [bid.user_id for bid in remaining]
-        reputation = queries.provider_reputation(provider_ids)
-        names = queries.usernames(provider_ids)
+        reputation = queries.provider_reputation([bid.user_id for bid in remaining])
     latest = queries.latest_booking(booking.auction_id) if role == Party.CUSTOMER else None
     return render_template(
         "booking.html",
@@ -92,7 +90,6 @@ def render_booking(booking_id: int, status: int = 200, **forms: Any) -> Any:
         can_review=booking.status == BookingStatus.COMPLETED and mine is None and window_end and now < window_end,
         remaining=remaining,
         reputation=reputation,
-        names=names,
         latest=latest,
         can_repost=role == Party.CUSTOMER
         and services.repostable(booking.auction.status, latest.status if latest else None),

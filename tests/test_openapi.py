@@ -275,7 +275,9 @@ def test_response_schemas_name_exactly_the_serialisers_keys(component, view):
 def test_the_full_bid_view_is_the_public_one_and_the_rest_of_the_bidders_view():
     schemas = openapi.build_document()["components"]["schemas"]
     full, public = schemas["BidFull"]["properties"], schemas["BidPublic"]["properties"]
-    assert set(full) == set(responses.serialised_keys()["bid_full"])
+    # The auction's creator also gets each bidder's reputation beside the bid (queries.details).
+    assert set(full) == set(responses.serialised_keys()["bid_full"]) | {"reputation"}
+    assert set(schemas["BidFull"]["required"]) == set(responses.serialised_keys()["bid_full"])
     assert list(full)[: len(public)] == list(public)
 
 

@@ -14,7 +14,7 @@ from bidbazaar.openapi.operations import Operation
 from bidbazaar.openapi.requests import example_deadline, form_body, query_parameters
 from bidbazaar.openapi.responses import columns_properties
 from bidbazaar.openapi.schemas import COUNT, ID, MESSAGE, MONEY, TIMESTAMP, Schema, nullable, obj, ref
-from bidbazaar.queries.reputation import ProviderReputation
+from bidbazaar.queries.reputation import CustomerTrust, ProviderReputation
 
 #: Every action GET /api/bookings/{id} may list.
 ALL_ACTIONS = ["confirm", "decline", "done", "complete", "cancel", "no_show", "reoffer", "review"]
@@ -56,6 +56,19 @@ def reputation_schema() -> Schema:
     return obj({f.name: kinds[f.name] for f in fields(ProviderReputation)})
 
 
+def trust_schema() -> Schema:
+    number = {"type": ["number", "null"]}
+    kinds: dict[str, Schema] = {
+        "award_rate": {**number, "description": "Auctions awarded ÷ auctions that closed with bids (0..1)."},
+        "completed": COUNT,
+        "rating": {**number, "description": "Average stars from providers' published, visible reviews."},
+        "rating_count": COUNT,
+        "cancellations": {**COUNT, "description": "Bookings the customer cancelled or stopped."},
+        "member_since": TIMESTAMP,
+    }
+    return obj({f.name: kinds[f.name] for f in fields(CustomerTrust)})
+
+
 def booking_schemas(bid_full: dict[str, Schema]) -> dict[str, Schema]:
     """The response and request components of the bookings API."""
     booking = columns_properties(
@@ -91,6 +104,7 @@ def booking_schemas(bid_full: dict[str, Schema]) -> dict[str, Schema]:
             description="`hidden_at` and `hidden_reason` are shown to admins only.",
         ),
         "ProviderReputation": reputation_schema(),
+        "CustomerTrust": trust_schema(),
         "RemainingBid": obj(
             {**bid_full, "reputation": ref("ProviderReputation")},
             description="A bid the customer may offer the job to instead, with its provider's reputation.",

@@ -59,6 +59,11 @@ def operations() -> dict[str, Operation]:
             "get", "/api/users/{user_id}", "users", "A user's public profile (no email)",
             (200, "The profile", {"user": ref("PublicProfile")}), auth="public",
         ),
+        "api.user_reviews": Operation(
+            "get", "/api/users/{user_id}/reviews", "reviews", "The reviews others wrote about a user",
+            (200, "A page of published, visible reviews, newest first", page_of("reviews", "Review")),
+            auth="public", query=query_parameters(forms.PageForm),
+        ),
         # auctions
         "api.list_auctions": Operation(
             "get", "/api/auctions", "auctions", "Search auctions",

@@ -145,6 +145,8 @@ def response_schemas() -> dict[str, Schema]:
     bid_public = columns_properties(models.Bid, keys["bid_public"], VIEW_EXTRAS["bid"])
     # The bidder's view adds to the public one; listed after it, as the public keys come first.
     bid_full = {**bid_public, **columns_properties(models.Bid, keys["bid_full"], VIEW_EXTRAS["bid"])}
+    # The creator's (and admins') view of each bid on their auction carries its provider's record.
+    reputation = {"reputation": ref("ProviderReputation")}
     return {
         "ErrorCode": {
             "type": "string",
@@ -168,8 +170,14 @@ def response_schemas() -> dict[str, Schema]:
         "UserPrivate": obj(user_private, description="What a user sees of itself."),
         "Profile": obj({**user_private, **user_counts, "unread_count": COUNT}),
         "PublicProfile": obj(
-            {**user_public, "auction_count": user_counts["auction_count"]},
-            description="No bid_count: nothing public may move when a user bids.",
+            {
+                **user_public,
+                "auction_count": user_counts["auction_count"],
+                "reputation": nullable(ref("ProviderReputation")),
+                "customer_trust": ref("CustomerTrust"),
+            },
+            description="No bid_count: nothing public may move when a user bids. `reputation` is the record of a "
+            "provider (null for customers); `customer_trust` what providers weigh before bidding on their jobs.",
         ),
         "Category": obj(category),
         "CategoryNode": obj({**category, "subcategories": {"type": "array", "items": ref("CategoryNode")}}),
@@ -188,11 +196,20 @@ def response_schemas() -> dict[str, Schema]:
                 "server_time": TIMESTAMP,
                 "seconds_remaining": COUNT,
                 "last_seq": {"type": "integer", "minimum": 0, "description": "Seq of the auction's latest event."},
+                "customer_trust": ref("CustomerTrust"),
+                "booking": ref("Booking"),
             },
-            description="GET /api/auctions/{id}; the same JSON as the join_auction snapshot.",
+            ("customer_trust", "booking"),
+            description="GET /api/auctions/{id}; the same JSON as the join_auction snapshot. `customer_trust` is "
+            "shown to providers; `booking` (the chain's current one) to its two parties and admins.",
         ),
         "BidPublic": obj(bid_public, description="A competitor's or anonymous viewer's view of a bid."),
-        "BidFull": obj(bid_full, description="The bidder's own bid, or any bid as seen by the creator or an admin."),
+        "BidFull": obj(
+            {**bid_full, **reputation},
+            tuple(reputation),
+            description="The bidder's own bid, or any bid as seen by the creator or an admin (with the "
+            "provider's `reputation` for them).",
+        ),
         "Bid": {"anyOf": [ref("BidPublic"), ref("BidFull")]},
         "Pagination": obj(PAGINATION),
         "AuctionEvent": obj(columns_properties(models.AuctionEvent, EVENT_KEYS, VIEW_EXTRAS["event"])),

@@ -26,11 +26,8 @@ from bidbazaar.queries.admin_bookings import (
 )
 from bidbazaar.queries.booking_views import (
     auction_booking_view,
-    booking_for,
     booking_reviews,
     latest_booking,
-    my_bookings,
-    usernames,
     viewer_booking,
 )
 from bidbazaar.queries.bookings import booking_detail, booking_or_404, bookings_of
@@ -94,7 +91,6 @@ __all__ = [
     "bids_per_day",
     "booking_detail",
     "booking_figures",
-    "booking_for",
     "booking_or_404",
     "booking_reviews",
     "bookings_needing_attention",
@@ -107,7 +103,6 @@ __all__ = [
     "events_since",
     "latest_booking",
     "listing_totals",
-    "my_bookings",
     "no_show_queue",
     "notifications",
     "page_size",
@@ -121,6 +116,5 @@ __all__ = [
     "search_users",
     "unread_count",
     "user_counts",
-    "usernames",
     "viewer_booking",
 ]

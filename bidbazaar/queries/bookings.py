@@ -41,8 +41,9 @@ def _loaded() -> Any:
 
 
 def bookings_of(viewer: User, status: str | None, role: str | None, page: int, per_page: int) -> Page:
-    """The viewer's bookings (Booking instances with auction and both users loaded):
-    what waits on the viewer first, then the newest. Two statements."""
+    """The viewer's bookings (Booking instances with auction and both users loaded): what
+    waits on the viewer first, then the others still in play, then the rest, newest first
+    in each. Two statements."""
     as_provider = Booking.provider_id == viewer.id
     as_customer = Booking.customer_id == viewer.id
     if role == Party.PROVIDER:
@@ -57,7 +58,8 @@ def bookings_of(viewer: User, status: str | None, role: str | None, page: int, p
     stmt = _loaded().where(mine)
     if status:
         stmt = stmt.where(Booking.status == status)
-    stmt = stmt.order_by(case((waiting, 0), else_=1), Booking.created_at.desc(), Booking.id.desc())
+    in_play = Booking.status.in_(BookingStatus.OPEN)
+    stmt = stmt.order_by(case((waiting, 0), (in_play, 1), else_=2), Booking.id.desc())
     return paginate(stmt, page, per_page)
 
 
@@ -97,16 +99,11 @@ def booking_detail(booking_id: int, viewer: User) -> dict[str, Any]:
     theirs = next((r for r in reviews if party is not None and r.author_id != viewer.id), None)
     remaining: list[dict[str, Any]] = []
     if party == Party.CUSTOMER and booking.status == BookingStatus.OFFERED and booking.respond_by > now:
-        bids = services.remaining_bids(booking.auction)
-        ids = [bid.user_id for bid in bids]
-        # The bidders held in the identity map (a weak one: keep the list), so each bid's
-        # username costs no statement.
-        bidders = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
-        reputations = provider_reputation(ids)
+        bids = services.remaining_bids(booking.auction)  # with their bidders loaded
+        reputations = provider_reputation([bid.user_id for bid in bids])
         remaining = [
             {**bid.to_dict(viewer, booking.auction), "reputation": reputations[bid.user_id].to_dict()} for bid in bids
         ]
-        del bidders
     return {
         "booking": booking.to_dict(viewer, now),
         "actions": booking_actions(booking, viewer, mine, now),

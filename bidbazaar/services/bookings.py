@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from bidbazaar.booking_models import Booking, BookingStatus, Party
 from bidbazaar.database import AfterCommit, retried, write_transaction
@@ -446,7 +447,9 @@ def remaining_bids(auction: Auction) -> list[Bid]:
     each provider's lowest only, as the cascade would offer it."""
     seen: set[int] = set()
     remaining = []
-    for bid in db.session.scalars(_offerable(auction).order_by(Bid.amount, Bid.id)):
+    # The bidders come with the bids: each row shows its provider's name.
+    offerable = _offerable(auction).options(contains_eager(Bid.bidder)).order_by(Bid.amount, Bid.id)
+    for bid in db.session.scalars(offerable):
         if bid.user_id not in seen:
             seen.add(bid.user_id)
             remaining.append(bid)
