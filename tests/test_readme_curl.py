@@ -49,7 +49,7 @@ def test_the_readme_block_sets_base_once_and_uses_it_everywhere():
     script = readme_flow()
     assert script.count(BASE_LINE) == 1 and script.startswith(BASE_LINE)
     assert "localhost" not in script.replace(BASE_LINE, "")
-    for step in ("/api/auth/register", "/api/auth/login", "/api/auctions", "/bids", "/award"):
+    for step in ("/api/auth/register", "/api/auth/login", "/api/auctions", "/bids", "/award", "/confirm", "/review"):
         assert step in script, step
 
 
@@ -70,9 +70,22 @@ def test_the_readme_curl_flow_runs_verbatim_against_a_live_server(app: Any, data
     assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     assert "Traceback" not in stderr, stderr
     printed = json_documents(result.stdout)
-    assert [d.get("message") for d in printed] == ["User registered successfully"] * 2 + ["Auction awarded"], printed
-    awarded = printed[-1]
-    auction = awarded["auction"]
+    assert [d.get("message") for d in printed] == [
+        *["User registered successfully"] * 2,
+        "Auction awarded",
+        "Booking confirmed",
+        "Marked done",
+        "Booking completed",
+        *["Review saved"] * 2,
+        None,  # the provider's public profile
+    ], printed
+    auction = printed[2]["auction"]
     assert auction["status"] == "completed"
     assert auction["winning_bid"]["amount"] == 1500 and auction["winning_bid"]["status"] == "accepted"
     assert auction["category_name"] == "Plumbing"
+
+    assert printed[3]["booking"]["customer"]["email"] == "priya@example.com"  # contacts once confirmed
+    assert printed[5]["booking"]["status"] == "completed"
+    profile = printed[-1]["user"]
+    assert profile["username"] == "ravi"
+    assert (profile["reputation"]["rating"], profile["reputation"]["completed"]) == (5, 1)
