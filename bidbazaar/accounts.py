@@ -266,7 +266,13 @@ def set_active(user: User, active: bool) -> deactivation.Stakes:
         _revoke(user.id)
     _announce_revoked(user.id, None)
     audit("credentials_revoked", user_id=user.id)
-    audit("deactivated", user_id=user.id, bids_withdrawn=taken.active_bids, auctions_cancelled=taken.open_auctions)
+    audit(
+        "deactivated",
+        user_id=user.id,
+        bids_withdrawn=taken.active_bids,
+        auctions_cancelled=taken.open_auctions,
+        offers_ended=taken.open_offers,
+    )
     return taken
 
 

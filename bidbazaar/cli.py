@@ -77,11 +77,15 @@ def close_expired() -> None:
 
 @click.command("settle-deactivated")
 def settle_deactivated() -> None:
-    """Withdraw the bids and cancel the auctions of accounts deactivated before that was automatic."""
+    """Withdraw the bids, cancel the auctions and end the offers of accounts deactivated
+    before that was automatic."""
     from bidbazaar.services.deactivation import settle_deactivated_accounts
 
     taken = settle_deactivated_accounts()
-    click.echo(f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}.")
+    click.echo(
+        f"Bids withdrawn: {taken.active_bids}; auctions cancelled: {taken.open_auctions}; "
+        f"offers ended: {taken.open_offers}."
+    )
 
 
 @click.command("sweep-bookings")

@@ -299,8 +299,11 @@ def test_settle_deactivated_takes_away_what_an_account_deactivated_before_the_ru
 
     result = runner.invoke(args=["settle-deactivated"])
 
-    assert result.output.strip() == "Bids withdrawn: 1; auctions cancelled: 1."
+    assert result.output.strip() == "Bids withdrawn: 1; auctions cancelled: 1; offers ended: 0."
     assert count(Bid, Bid.user_id == provider.id, Bid.status == BidStatus.ACTIVE) == 0
     assert fresh(Auction, other.id).lowest_bid is None
     assert fresh(Auction, theirs.id).status == AuctionStatus.CANCELLED
-    assert runner.invoke(args=["settle-deactivated"]).output.strip() == "Bids withdrawn: 0; auctions cancelled: 0."
+    assert (
+        runner.invoke(args=["settle-deactivated"]).output.strip()
+        == "Bids withdrawn: 0; auctions cancelled: 0; offers ended: 0."
+    )

@@ -162,3 +162,15 @@ def test_hiding_a_review_needs_a_reason(completed, customer, admin):
 def test_only_an_admin_hides_a_review(completed, customer, provider):
     review = services.write_review(customer, completed.booking.id, 1)
     refused("FORBIDDEN", lambda: services.hide_review(provider, review.id, "I dislike it"))
+
+
+def test_the_sweep_bookings_command_runs_one_sweep_and_says_what_it_did(runner, awarded, provider, rival):
+    deal = awarded((rival, 1600), (provider, 1500))
+    make_due(deal.booking.id, "respond_by")
+
+    first = runner.invoke(args=["sweep-bookings"])
+    again = runner.invoke(args=["sweep-bookings"])
+
+    assert first.output.strip() == "Offers lapsed: 1; bookings completed: 0; reviews published: 0."
+    assert again.output.strip() == "Offers lapsed: 0; bookings completed: 0; reviews published: 0."
+    assert fresh_booking(deal.booking.id).status == BookingStatus.LAPSED
