@@ -1,12 +1,15 @@
 """Bookings through real server processes (`python main.py`, tests/live_server.py):
 real python-socketio clients hear the booking notifications in their personal rooms and
 `auction_updated` in the auction's room when the award passes on; and two processes
-sweeping the same due lapse and auto-completion make each transition once (PostgreSQL)."""
+sweeping the same due lapse and auto-completion, or racing a confirm against the customer's
+stop or a lapse, make each transition once (PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -172,3 +175,73 @@ def test_two_processes_sweeping_lapse_and_auto_complete_each_booking_once(
     for deal in completing:
         assert event_count(deal.auction.id, "booking_completed") == 1
         assert services.verify_event_chain(deal.auction.id)["valid"] is True
+
+
+def token_of(url: str, user: Any) -> str:
+    response = requests.post(
+        f"{url}/api/auth/login", json={"username": user.username, "password": PASSWORD}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def at_once(*calls: Callable[[], requests.Response]) -> list[requests.Response]:
+    """Send the requests together, one thread each, released by one barrier."""
+    barrier = threading.Barrier(len(calls))
+
+    def send(call: Callable[[], requests.Response]) -> requests.Response:
+        barrier.wait(timeout=10)
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [future.result() for future in [pool.submit(send, call) for call in calls]]
+
+
+def booking_post(url: str, booking_id: int, action: str, token: str, body: dict[str, Any] | None = None) -> Any:
+    return lambda: requests.post(
+        f"{url}/api/bookings/{booking_id}/{action}",
+        json=body or {},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=20,
+    )
+
+
+def test_two_processes_racing_a_confirm_against_the_customers_stop_move_the_booking_once(
+    two_servers, awarded, provider, customer
+):
+    a, b = two_servers
+    provider_token, customer_token = token_of(a.url, provider), token_of(b.url, customer)
+    for _ in range(3):
+        deal = awarded((provider, 1500))
+        confirm, stop = at_once(
+            booking_post(a.url, deal.booking.id, "confirm", provider_token),
+            booking_post(b.url, deal.booking.id, "cancel", customer_token, {"reason": "Found someone"}),
+        )
+        status = fresh_booking(deal.booking.id).status
+        if confirm.status_code == 200:  # confirmed first: the customer's cancel then cancels it
+            assert (stop.status_code, status) == (200, BookingStatus.CANCELLED)
+            assert event_count(deal.auction.id, "booking_confirmed") == 1
+            assert event_count(deal.auction.id, "booking_withdrawn") == 0
+        else:
+            assert (confirm.status_code, confirm.json()["code"]) == (409, "BOOKING_STATE")
+            assert (stop.status_code, status) == (200, BookingStatus.WITHDRAWN)
+            assert event_count(deal.auction.id, "booking_confirmed") == 0
+            assert event_count(deal.auction.id, "booking_withdrawn") == 1
+        assert services.verify_event_chain(deal.auction.id)["valid"] is True
+
+
+def test_two_processes_racing_a_late_confirm_against_their_sweepers_lapse_the_offer_once(
+    two_servers, awarded, provider, rival
+):
+    a, b = two_servers
+    provider_token = token_of(a.url, provider)
+    for _ in range(3):
+        deal = awarded((rival, 1600), (provider, 1500))
+        make_due(deal.booking.id, "respond_by")
+        confirm = booking_post(b.url, deal.booking.id, "confirm", provider_token)()  # while both sweep
+        # Whoever came first lapsed it: this confirm (BOOKING_EXPIRED) or a sweeper (BOOKING_STATE).
+        assert (confirm.status_code, confirm.json()["code"]) in {(409, "BOOKING_EXPIRED"), (409, "BOOKING_STATE")}
+        time.sleep(1)  # two more sweeps in each process: a second lapse would show by now
+        assert event_count(deal.auction.id, "booking_lapsed") == 1
+        assert event_count(deal.auction.id, "booking_confirmed") == 0
+        assert [b.status for b in chain(deal.auction.id)] == [BookingStatus.LAPSED, BookingStatus.OFFERED]
