@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from helpers import assert_error, db_state
+from sqlalchemy import event
 
 from bidbazaar import services
 from bidbazaar.booking_models import Booking
@@ -125,3 +126,24 @@ def conforms() -> Callable[[Any, str], None]:
         Draft202012Validator(schema).validate(json.loads(json.dumps(body)))
 
     return check
+
+
+@pytest.fixture
+def count_statements(app) -> Callable[[Callable[[], Any]], int]:
+    """count_statements(call): how many SQL statements the call ran (its answer must be 200)."""
+
+    def run(call) -> int:
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = call()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert response.status_code == 200, response.get_json()
+        return len(statements)
+
+    return run

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from bidbazaar import services
 from bidbazaar.booking_models import Booking
@@ -263,22 +262,3 @@ def test_the_list_takes_as_many_statements_for_many_bookings_as_for_one(
 
     assert len(api("GET", "/api/bookings", customer).get_json()["bookings"]) == 6
     assert one == six
-
-
-@pytest.fixture
-def count_statements(app):
-    def run(call) -> int:
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = call()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        assert response.status_code == 200, response.get_json()
-        return len(statements)
-
-    return run
