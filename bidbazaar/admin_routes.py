@@ -29,7 +29,7 @@ from bidbazaar.doors import (
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
-from bidbazaar.forms.admin_forms import BookingSearchForm, DecideNoShowForm, HideReviewForm, ReviewSearchForm
+from bidbazaar.forms.admin_forms import AdminBookingsForm, AdminReviewsForm, DecideNoShowForm, HideReviewPageForm
 from bidbazaar.models import Category, User
 from bidbazaar.services import deactivation
 
@@ -121,7 +121,7 @@ def cancel_auction(auction_id: int) -> Any:
 
 @admin.get("/bookings")
 def bookings() -> Any:
-    form = BookingSearchForm(formdata=request.args)
+    form = AdminBookingsForm(formdata=request.args)
     result = (
         queries.search_bookings(form.status.data, form.q.data, form.auction_id.data, form.page.data or 1)
         if form.validate()
@@ -164,20 +164,20 @@ def decide_no_show(booking_id: int, decision: str) -> Any:
 
 @admin.get("/reviews")
 def reviews() -> Any:
-    form = ReviewSearchForm(formdata=request.args)
+    form = AdminReviewsForm(formdata=request.args)
     result = (
         queries.search_reviews(form.state.data, form.rating.data, form.q.data, form.page.data or 1)
         if form.validate()
         else None
     )
-    return render_template("admin/reviews.html", form=form, result=result, hide_form=HideReviewForm()), (
+    return render_template("admin/reviews.html", form=form, result=result, hide_form=HideReviewPageForm()), (
         200 if result is not None else 400
     )
 
 
 @admin.post("/reviews/<int:review_id>/hide")
 def hide_review(review_id: int) -> Any:
-    form = HideReviewForm()
+    form = HideReviewPageForm()
     return run_action(
         form,
         lambda: services.hide_review(current_user, review_id, form.reason.data),

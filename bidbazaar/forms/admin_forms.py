@@ -12,23 +12,23 @@ from bidbazaar.forms.fields import Between, NoCSRFForm, choices, strip
 from bidbazaar.values import MAX_ID
 
 #: The bookings list's status filter: each status with a short label.
-BOOKING_STATUS_CHOICES = [SelectChoice("", "any")] + [
+STATUS_FILTER_CHOICES = [SelectChoice("", "any")] + [
     SelectChoice(status, status.replace("_", "-")) for status in BookingStatus.ALL
 ]
 #: The review list's "state" filter.
 REVIEW_STATES = ("published", "unpublished", "hidden")
 
 
-class BookingSearchForm(NoCSRFForm):
+class AdminBookingsForm(NoCSRFForm):
     """/admin/bookings?status=...&q=...&auction_id=...&page=..."""
 
-    status = SelectField("Status", choices=BOOKING_STATUS_CHOICES, validators=[Optional()])
+    status = SelectField("Status", choices=STATUS_FILTER_CHOICES, validators=[Optional()])
     q = StringField("Customer or provider", [Optional(), Length(max=80)], filters=[strip])
     auction_id = IntegerField("Auction #", [Optional(), Between(min=1, max=MAX_ID)])
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
 
 
-class ReviewSearchForm(NoCSRFForm):
+class AdminReviewsForm(NoCSRFForm):
     """/admin/reviews?state=...&rating=...&q=...&page=..."""
 
     state = SelectField("State", choices=choices("", *REVIEW_STATES), validators=[Optional()])
@@ -43,7 +43,7 @@ class DecideNoShowForm(FlaskForm):
     note = TextAreaField("Note", [Optional(), Length(max=500)], filters=[strip])
 
 
-class HideReviewForm(FlaskForm):
+class HideReviewPageForm(FlaskForm):
     """Hide a review: the reason is required (kept beside the review)."""
 
     reason = StringField(
