@@ -38,6 +38,9 @@ from bidbazaar.services.locks import hold_active_account
 
 #: Where a booking may be cancelled from, and where the customer may complete or report it.
 UNDER_WAY = (BookingStatus.CONFIRMED, BookingStatus.DONE)
+#: How much of a cancellation's reason the notification's message quotes: with the longest
+#: title it stays within Notification.message; the whole reason is in its data.
+REASON_IN_MESSAGE = 200
 #: The longest no-show report and admin decision note the booking keeps.
 NOTE_LIMIT = 2000
 DECISION_NOTE_LIMIT = 500
@@ -107,9 +110,16 @@ def cancel_locked(
         other,
         "booking_cancelled",
         booking,
-        f'The {by} cancelled "{auction.title}": {reason}',
+        f'The {by} cancelled "{auction.title}": {quoted(reason)}',
         {"reason": reason, "by": by},
     )
+
+
+def quoted(reason: str) -> str:
+    """The reason as a notification's message quotes it (REASON_IN_MESSAGE at most)."""
+    if len(reason) <= REASON_IN_MESSAGE:
+        return reason
+    return reason[: REASON_IN_MESSAGE - 1] + "…"
 
 
 @retried

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from booking_helpers import chain, event_count, events, fresh_auction, fresh_booking, make_due, notes
 from helpers import db_state
+from sqlalchemy import select
 
 from bidbazaar import services
-from bidbazaar.booking_models import BookingStatus, Party
+from bidbazaar.booking_models import Booking, BookingStatus, Party
 from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db
 from bidbazaar.models import AuctionStatus, User
 
 
@@ -325,3 +327,19 @@ def test_a_no_show_report_after_the_auto_completion_time_completes_the_booking_i
     assert (booking.status, booking.no_show_reported_at) == (BookingStatus.COMPLETED, None)
     assert event_count(done.auction.id, "booking_completed") == 1
     assert services.sweep_bookings().completed == 0
+
+
+def test_the_longest_reason_on_the_longest_title_still_makes_one_notification(
+    provider, customer, make_auction, make_bid
+):
+    auction = make_auction(title="T" * 200)
+    bid = make_bid(provider, auction, 1500)
+    services.award_auction(customer, auction.id, bid.id)
+    booking = db.session.scalar(select(Booking).where(Booking.bid_id == bid.id))
+    services.confirm_booking(provider, booking.id)
+
+    services.cancel_booking(customer, booking.id, "r" * 500)
+
+    told = notes(provider, "booking_cancelled")[-1]
+    assert len(told.message) <= 500 and told.message.endswith("…")
+    assert told.data["reason"] == "r" * 500
