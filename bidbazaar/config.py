@@ -18,6 +18,7 @@ RATE_LIMIT_SETTINGS = (
     "LOGIN_FAILURE_LIMIT",
     "REGISTER_RATE_LIMIT",
     "BID_RATE_LIMIT",
+    "QUESTION_RATE_LIMIT",
 )
 
 
@@ -112,6 +113,11 @@ class Config:
         self.BOOKING_CONFIRM_HOURS = env_float("BOOKING_CONFIRM_HOURS", 24)
         self.BOOKING_AUTO_COMPLETE_DAYS = env_float("BOOKING_AUTO_COMPLETE_DAYS", 7)
         self.REVIEW_WINDOW_DAYS = env_float("REVIEW_WINDOW_DAYS", 14)
+        # Provider tools: minutes before the deadline watchers and outbid bidders hear
+        # "ending soon"; a bid below this share of the reference (the median of the other
+        # active bids, or budget_min) needs confirm_low (0 turns the check off).
+        self.ENDING_SOON_MINUTES = env_float("ENDING_SOON_MINUTES", 15)
+        self.LOW_BID_RATIO = Decimal(os.environ.get("LOW_BID_RATIO", "0.5"))
         # How long a listing's pagination total is reused (queries.ListingTotals); 0: exact.
         self.LISTING_TOTAL_TTL_SECONDS = float(os.environ.get("LISTING_TOTAL_TTL_SECONDS", "5"))
         self.HOST = os.environ.get("HOST", "0.0.0.0")
@@ -148,6 +154,7 @@ class Config:
         self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT") or "5 per 15 minutes"
         self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT") or "5 per minute"
         self.BID_RATE_LIMIT = os.environ.get("BID_RATE_LIMIT") or "30 per minute"
+        self.QUESTION_RATE_LIMIT = os.environ.get("QUESTION_RATE_LIMIT") or "5 per minute;30 per day"
         # Proxies in front of us whose X-Forwarded-* headers we believe: 0 ignores them
         # (a client could forge its address), 1 behind nginx.
         self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
@@ -163,6 +170,8 @@ class Config:
                 raise RuntimeError(f"{name}={getattr(self, name)!r} is not a rate limit like '10 per minute'") from None
         if self.LOG_FORMAT not in {"json", "text"}:
             raise RuntimeError("LOG_FORMAT must be json or text")
+        if not 0 <= self.LOW_BID_RATIO < 1:
+            raise RuntimeError("LOW_BID_RATIO must be at least 0 and below 1")
         if self.SOCKET_MAX_ROOMS < 1:
             raise RuntimeError("SOCKET_MAX_ROOMS must be at least 1")
         if self.APP_ENV == "production":
@@ -200,4 +209,5 @@ class TestConfig(Config):
         self.LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
         self.REGISTER_RATE_LIMIT = "5 per minute"
         self.BID_RATE_LIMIT = "30 per minute"
+        self.QUESTION_RATE_LIMIT = "5 per minute;30 per day"
         self.TRUSTED_PROXIES = 0

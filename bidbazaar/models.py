@@ -177,6 +177,12 @@ class Auction(db.Model):
     bidder_count = db.Column(db.Integer, nullable=False, default=0)
     event_seq = db.Column(db.Integer, nullable=False, default=0)
     last_event_hash = db.Column(db.String(64))
+    # Timed notices, each claimed by one conditional update so it goes out once with any
+    # number of server processes: the job alerts of a new auction (NULL until matched,
+    # services.alerts) and the ending_soon notice of the current deadline window (NULL
+    # again when a deadline change moves the deadline back out of the window).
+    alerts_matched_at = db.Column(UTCDateTime)
+    ending_soon_sent_at = db.Column(UTCDateTime)
 
     category = db.relationship(Category, lazy="joined", innerjoin=True)
     creator = db.relationship(User, foreign_keys=[created_by])
@@ -265,6 +271,8 @@ class Bid(db.Model):
     status = db.Column(db.String(20), nullable=False, default=BidStatus.ACTIVE)
     # "Bidder 3" on this auction: stable, in order of each provider's first bid.
     bidder_number = db.Column(db.Integer, nullable=False)
+    # Placed by the bidder's proxy (services.proxies), not by the bidder's own hand.
+    auto = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -297,6 +305,7 @@ BID_VIEW_COLUMNS = (
     "notes",
     "status",
     "bidder_number",
+    "auto",
     "created_at",
     "updated_at",
 )
@@ -309,6 +318,7 @@ def bid_public_view(bid: Any) -> dict[str, Any]:
         "auction_id": bid.auction_id,
         "amount": bid.amount,
         "status": bid.status,
+        "auto": bid.auto,
         "created_at": bid.created_at,
         "bidder": f"Bidder {bid.bidder_number}",
     }

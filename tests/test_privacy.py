@@ -10,7 +10,7 @@ import pytest
 
 from bidbazaar import realtime, services
 
-PUBLIC_KEYS = {"id", "auction_id", "amount", "status", "created_at", "bidder", "is_mine"}
+PUBLIC_KEYS = {"id", "auction_id", "amount", "status", "created_at", "bidder", "auto", "is_mine"}
 SECRET_KEYS = {"user_id", "username", "description", "notes", "estimated_duration"}
 
 

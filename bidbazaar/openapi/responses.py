@@ -75,6 +75,7 @@ VIEW_EXTRAS: dict[str, dict[str, Schema]] = {
         "status": {"type": "string", "enum": list(models.BidStatus.ALL)},
         "bidder": {"type": "string", "pattern": "^Bidder [0-9]+$", "description": "Stable pseudonym on this auction."},
         "is_mine": {"type": "boolean"},
+        "auto": {"type": "boolean", "description": "Placed by the bidder's proxy bid, not by hand."},
         "username": column_schema(models.User.__table__.c.username),
     },
     "notification": {

@@ -16,6 +16,7 @@ Services return domain results (an Auction, a Bid, a PlacedBid, a PostedAuction)
 HTTP answer: each door renders its own (REST JSON and status, socket ack, page redirect).
 """
 
+from bidbazaar import provider_models  # noqa: F401  (its tables, until a rule here imports them)
 from bidbazaar.services.auctions import (
     PostedAuction,
     award_auction,
