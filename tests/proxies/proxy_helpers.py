@@ -68,3 +68,11 @@ def plant_proxy(user: User, auction: Auction, floor: Any, **fields: Any) -> Prox
 def amounts(*rows: tuple[Any, bool, User]) -> list[tuple[Decimal, bool, int]]:
     """Expected rows written as (amount, auto, user)."""
     return [(Decimal(str(amount)), auto, user.id) for amount, auto, user in rows]
+
+
+def state() -> dict[str, Any]:
+    """helpers.db_state() without the API tokens' bookkeeping (a request stamps its token's
+    last use): every other row of every table, equal means the refusal changed nothing."""
+    from helpers import db_state
+
+    return {table: rows for table, rows in db_state().items() if table != "auth_tokens"}
