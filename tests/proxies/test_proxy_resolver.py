@@ -29,7 +29,7 @@ def test_two_proxies_against_manual_bids_end_with_the_lower_floor_leading(auctio
     assert bid_rows(auction) == expected
     assert placed_events(auction) == expected
     assert lowest(auction) == 1400
-    assert services.verify_event_chain(auction.id)
+    assert services.verify_event_chain(auction.id)["valid"] is True
 
 
 def test_three_proxies_settle_each_new_floor_at_the_runner_up_floor_minus_d(
