@@ -24,6 +24,7 @@ from bidbazaar import (
     errors,
     http_guards,
     logs,
+    proxy_routes,
     rate_limits,
     realtime,
     routes,
@@ -92,8 +93,10 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_routes.api, url_prefix="/api")
     app.register_blueprint(booking_routes.bookings_api, url_prefix="/api")  # bookings, reviews, repost
+    app.register_blueprint(proxy_routes.proxies_api, url_prefix="/api")  # proxy bids down to a floor
     app.register_blueprint(api_docs.docs, url_prefix="/api")  # OpenAPI document + Swagger UI
     app.register_blueprint(routes.pages)
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
     app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles
+    app.register_blueprint(proxy_routes.proxy_pages)  # the auto-bid floor box on the auction page
     socket_events.register(socketio)

@@ -32,6 +32,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "AUCTION_LOCKED": 409,
     "ALREADY_LOWEST": 409,
     "BID_TOO_HIGH": 409,
+    "CONFIRM_LOW_BID": 409,
     "TOO_MANY_ROOMS": 409,
     "CONFLICT": 409,
     "BOOKING_STATE": 409,

@@ -93,8 +93,8 @@ class ProxyBid(db.Model):
     description = db.Column(db.Text, nullable=False)
     estimated_duration = db.Column(db.String(50))
     notes = db.Column(db.Text)
-    # Ties between equal floors go to the proxy set first; a changed floor keeps its place
-    # only when it did not move down (services.proxies).
+    # Ties between equal floors go to the proxy set first; changing (or reviving) a floor
+    # stamps it anew, so it queues behind those already at that price (services.proxies).
     set_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     cancelled_at = db.Column(UTCDateTime)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -5,6 +5,7 @@ raise comes back next to the field it is about, or as a flashed message."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -29,12 +30,13 @@ from bidbazaar.forms import (
     AuctionPageForm,
     AuctionSearchForm,
     AwardForm,
-    BidForm,
+    BidPageForm,
     ConfirmForm,
     LoginForm,
     NotificationsReadForm,
     PageForm,
     ProfileForm,
+    ProxyPageForm,
     RegisterPageForm,
 )
 from bidbazaar.json_format import render_json_value
@@ -185,31 +187,50 @@ def auction(auction_id: int) -> Any:
     return render_auction(auction_id)
 
 
-def render_auction(auction_id: int, bid_form: BidForm | None = None, status: int = 200) -> Any:
+def render_auction(
+    auction_id: int, bid_form: BidPageForm | None = None, status: int = 200, low_bid: str | None = None
+) -> Any:
     detail = queries.auction_detail(queries.auction_or_404(auction_id), viewer())
     return render_template(
         "auction.html",
         auction=detail,
         after_award=queries.auction_booking_view(detail, viewer()),
-        bid_form=bid_form or BidForm(formdata=None),
+        bid_form=bid_form or BidPageForm(formdata=None),
         action_form=ConfirmForm(formdata=None),
+        proxy_box={"form": ProxyPageForm(formdata=None), "low_bid": low_bid},  # templates/_proxy.html
     ), status
+
+
+def low_bid_question(details: dict[str, Any]) -> str:
+    """CONFIRM_LOW_BID's figures as the page's confirm step asks them, in rupees."""
+    ratio = Decimal(str(details["ratio"]))
+    share = "half" if ratio == Decimal("0.5") else f"{ratio * 100:g}%"
+    return (
+        f"{format_inr(details['amount'])} is less than {share} of the typical bid "
+        f"({format_inr(details['reference'])}). Place it anyway?"
+    )
 
 
 @pages.post("/auctions/<int:auction_id>/bids")
 @login_required
 @rate_limits.limit_bids
 def place_bid(auction_id: int) -> Any:
-    form = BidForm()
+    form = BidPageForm()
+    low_bid = None
     if form.validate_on_submit():
+        data = form_values(form)
+        floor = data.pop("proxy_floor")
         try:
-            services.place_bid(current_user, auction_id, form_values(form))
+            services.place_bid(current_user, auction_id, data, proxy_floor=floor)
         except DomainError as exc:
-            apply_errors(form, exc, field="amount")
+            if exc.code == "CONFIRM_LOW_BID":
+                low_bid = low_bid_question(exc.details)  # the confirm step, with what was typed
+            else:
+                apply_errors(form, exc, field="amount")
         else:
             flash("Your bid is in. We will tell you if someone undercuts it.", "success")
             return redirect(url_for("pages.auction", auction_id=auction_id))
-    return render_auction(auction_id, bid_form=form, status=400)
+    return render_auction(auction_id, bid_form=form, status=409 if low_bid else 400, low_bid=low_bid)
 
 
 @pages.post("/auctions/<int:auction_id>/bids/<int:bid_id>/withdraw")

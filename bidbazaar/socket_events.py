@@ -22,7 +22,15 @@ from bidbazaar import accounts, queries, rate_limits, realtime, services
 from bidbazaar.doors import socket_refusal
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db, log, socketio
-from bidbazaar.forms import BidForm, JoinAuctionForm, SocketBidTarget, parse_json_form, validation_error
+from bidbazaar.forms import (
+    BidForm,
+    JoinAuctionForm,
+    ProxyForm,
+    SocketBidTarget,
+    SocketProxyTarget,
+    parse_json_form,
+    validation_error,
+)
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import User, utcnow
 
@@ -200,6 +208,29 @@ class AuctionNamespace(Namespace):
         rate_limits.charge_bid(bidder.id)  # the same per-user counter as REST and form bids
         placed = services.place_bid(bidder, target["auction_id"], bid, target.get("client_bid_id"))
         return {"bid": placed.bid, "auction": placed.auction, "replayed": placed.replayed}
+
+    @acknowledged
+    def on_set_proxy(self, data: Any) -> dict[str, Any]:
+        """PUT /api/auctions/{id}/proxy over the socket: the same rule, charged as a bid."""
+        body = _payload(data)
+        target = parse_json_form(SocketProxyTarget, body={k: body.pop(k) for k in ("auction_id",) if k in body})
+        fields = parse_json_form(ProxyForm, body=body)
+        provider = _live_user(_current_client())
+        if provider is None:
+            raise DomainError("AUTH_REQUIRED", "Log in to bid")
+        rate_limits.charge_bid(provider.id)  # a floor set while not leading bids at once
+        result = services.set_proxy(provider, target["auction_id"], fields)
+        return {"proxy": result.proxy, "bid": result.bid, "auction": result.auction}
+
+    @acknowledged
+    def on_cancel_proxy(self, data: Any) -> dict[str, Any]:
+        """DELETE /api/auctions/{id}/proxy over the socket."""
+        target = parse_json_form(SocketProxyTarget, body=_payload(data))
+        provider = _live_user(_current_client())
+        if provider is None:
+            raise DomainError("AUTH_REQUIRED", "Log in to bid")
+        services.cancel_proxy(provider, target["auction_id"])
+        return {}
 
     @acknowledged
     def on_sync_time(self, data: Any = None) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bidbazaar import database, services
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionEvent, Bid, Category
-from bidbazaar.services import bids
+from bidbazaar.services import bidding
 
 DEADLOCK = "Deadlock found when trying to get lock; try restarting transaction"
 LOCK_WAIT = "Lock wait timeout exceeded; try restarting transaction"
@@ -58,7 +58,7 @@ def dying_bids(monkeypatch: pytest.MonkeyPatch) -> Callable[[OperationalError, i
 
     def arm(error: OperationalError, times: int) -> list[int]:
         attempts: list[int] = []
-        real_record_event = bids.record_event
+        real_record_event = bidding.record_event
 
         def record_then_die(*args: Any, **kwargs: Any) -> AuctionEvent:
             event = real_record_event(*args, **kwargs)
@@ -68,7 +68,7 @@ def dying_bids(monkeypatch: pytest.MonkeyPatch) -> Callable[[OperationalError, i
                 raise error
             return event
 
-        monkeypatch.setattr(bids, "record_event", record_then_die)
+        monkeypatch.setattr(bidding, "record_event", record_then_die)  # where a bid is logged
         return attempts
 
     return arm

@@ -150,7 +150,7 @@ def test_bids_do_not_spend_the_per_address_default_limit(
 @pytest.mark.parametrize(
     ("form_class", "fields"),
     [
-        (forms.BidForm, ["amount", "description", "estimated_duration", "notes"]),
+        (forms.BidForm, ["amount", "confirm_low", "description", "estimated_duration", "notes"]),
         (forms.ProfileForm, ["email", "phone", "is_service_provider", "current_password", "new_password"]),
         (forms.CategoryPageForm, ["name", "description", "parent_id"]),
         (
@@ -184,6 +184,7 @@ def test_an_empty_optional_box_is_not_given(app: Any) -> None:
 
     assert values == {
         "amount": Decimal("1500.00"),
+        "confirm_low": False,
         "description": "Two cleaners",
         "estimated_duration": None,
         "notes": None,

@@ -100,6 +100,25 @@ class BidForm(FlaskForm):
     description = TextAreaField("What you will do", [DataRequired(), Length(max=2000)], filters=[strip])
     estimated_duration = StringField("Estimated duration", [Optional(), Length(max=50)], filters=[strip])
     notes = TextAreaField("Notes", [Optional(), Length(max=2000)], filters=[strip])
+    # A JSON boolean only ("true" as a string is refused); on the page, the confirm step's field.
+    confirm_low = BooleanField("Place it anyway")
+
+
+class ProxyForm(FlaskForm):
+    """PUT /api/auctions/{id}/proxy and the socket's set_proxy: a floor, and the auto bids'
+    text (needed when the provider has no earlier bid on the auction to copy it from)."""
+
+    floor = MoneyField("Auto-undercut down to (₹)", [InputRequired(), Between(min=Decimal("0.01"), max=MAX_MONEY)])
+    confirm_low = BooleanField("Set it anyway")
+    description = TextAreaField("What you will do", [Optional(), Length(max=2000)], filters=[strip])
+    estimated_duration = StringField("Estimated duration", [Optional(), Length(max=50)], filters=[strip])
+    notes = TextAreaField("Notes", [Optional(), Length(max=2000)], filters=[strip])
+
+
+class SocketProxyTarget(NoCSRFForm):
+    """set_proxy / cancel_proxy's addressing field; the floor itself is validated by ProxyForm."""
+
+    auction_id = IntegerField(validators=[InputRequired(), Between(min=1, max=MAX_ID)])
 
 
 class AwardForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,8 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from wtforms.widgets import DateTimeLocalInput
 
 from bidbazaar.booking_models import BookingStatus
-from bidbazaar.forms.api_forms import AuctionForm, CategoryForm, RegisterForm
-from bidbazaar.forms.fields import Between, NoCSRFForm, UTCDateTimeField, strip
+from bidbazaar.forms.api_forms import AuctionForm, BidForm, CategoryForm, ProxyForm, RegisterForm
+from bidbazaar.forms.fields import MAX_MONEY, Between, MoneyField, NoCSRFForm, UTCDateTimeField, strip
 from bidbazaar.values import MAX_ID
 
 #: The pages' `datetime-local` inputs carry no zone: they are read as India time.
@@ -127,3 +128,15 @@ class BookingFilterForm(NoCSRFForm):
         choices=[SelectChoice("", "All")] + [SelectChoice(s, s.replace("_", "-")) for s in BookingStatus.ALL],
     )
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+
+
+class BidPageForm(BidForm):
+    """The auction page's bid form: a bid, and optionally a floor to undercut down to."""
+
+    proxy_floor = MoneyField(
+        "Auto-undercut down to (₹, optional)", [Optional(), Between(min=Decimal("0.01"), max=MAX_MONEY)]
+    )
+
+
+class ProxyPageForm(ProxyForm):
+    """The owner's "change your auto-bid floor" box on the auction page."""

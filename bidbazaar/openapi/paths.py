@@ -10,6 +10,7 @@ from __future__ import annotations
 from bidbazaar import forms
 from bidbazaar.openapi.bookings import booking_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
+from bidbazaar.openapi.proxies import proxy_operations
 from bidbazaar.openapi.requests import page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
 from bidbazaar.openapi.schemas import COUNT, MESSAGE, json_content, obj, ref
@@ -111,8 +112,10 @@ def operations() -> dict[str, Operation]:
             (201, "Accepted (or the replay of a keyed retry)", bid_placed),
             body="BidCreate", idempotent=True,
             codes=("NOT_A_PROVIDER", "PROVIDER_NOT_VERIFIED", "SELF_BID", "AUCTION_CLOSED", "ALREADY_LOWEST",
-                   "BID_TOO_HIGH", "CONFLICT"),
-            description="BID_TOO_HIGH carries `lowest_bid`, `max_allowed` and `min_decrement` in `details`.",
+                   "BID_TOO_HIGH", "CONFIRM_LOW_BID", "CONFLICT"),
+            description="BID_TOO_HIGH carries `lowest_bid`, `max_allowed` and `min_decrement` in `details`. "
+            "CONFIRM_LOW_BID (`amount`, `reference`, `ratio`): the amount is below LOW_BID_RATIO × the median "
+            "of the active bids (budget_min with fewer than three); send it again with `confirm_low: true`.",
         ),
         "api.withdraw_bid": Operation(
             "delete", "/api/auctions/{auction_id}/bids/{bid_id}", "bids",
@@ -172,6 +175,8 @@ def operations() -> dict[str, Operation]:
         ),
         # bookings, reviews, repost (booking_routes)
         **booking_operations(),
+        # proxy bids (proxy_routes)
+        **proxy_operations(),
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

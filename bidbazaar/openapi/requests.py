@@ -199,7 +199,8 @@ def request_schemas() -> dict[str, Schema]:
         "BidCreate": form_body(
             forms.BidForm,
             description="`amount` must be at most `budget_max` and at least BID_MIN_DECREMENT below the current "
-            "lowest active bid. Honours `Idempotency-Key`.",
+            "lowest active bid. Below LOW_BID_RATIO × the typical bid it needs `confirm_low: true` (a JSON "
+            "boolean), else 409 CONFIRM_LOW_BID. Honours `Idempotency-Key`.",
             example={"amount": 1400, "description": "Two cleaners, 3 hours, own supplies", "estimated_duration": "3h"},
         ),
         "AwardRequest": form_body(forms.AwardForm, example={"bid_id": 1}),

@@ -199,6 +199,7 @@ def response_schemas() -> dict[str, Schema]:
                 "last_seq": {"type": "integer", "minimum": 0, "description": "Seq of the auction's latest event."},
                 "customer_trust": ref("CustomerTrust"),
                 "booking": ref("Booking"),
+                "my_proxy": {**nullable(ref("ProxyBid")), "description": "The viewer's own proxy; null for others."},
             },
             ("customer_trust", "booking"),
             description="GET /api/auctions/{id}; the same JSON as the join_auction snapshot. `customer_trust` is "

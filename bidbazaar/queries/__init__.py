@@ -12,6 +12,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     bookings   a user's bookings (what waits on them first) and one booking's detail
+    proxies    a provider's own proxy bid (the floor is shown to its owner only)
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -55,6 +56,7 @@ from bidbazaar.queries.listings import (
     search_users,
 )
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
+from bidbazaar.queries.proxies import my_proxy
 from bidbazaar.queries.reputation import (
     CustomerTrust,
     ProviderReputation,
@@ -103,6 +105,7 @@ __all__ = [
     "events_since",
     "latest_booking",
     "listing_totals",
+    "my_proxy",
     "no_show_queue",
     "notifications",
     "page_size",

@@ -24,6 +24,7 @@ from bidbazaar.models import (
     utcnow,
 )
 from bidbazaar.queries.paging import Page, paginate
+from bidbazaar.queries.proxies import my_proxy
 from bidbazaar.queries.reputation import customer_trust, provider_reputation
 from bidbazaar.services import close_if_expired, redact_event
 
@@ -71,6 +72,7 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
         "server_time": now,
         "seconds_remaining": auction.seconds_remaining(now),
         "last_seq": auction.event_seq,
+        "my_proxy": my_proxy(auction, viewer),  # the viewer's own floor, never another's
     }
     if auction.can_manage(viewer):
         # Beside each bidder's name, so the choice is not price alone. Only here: another

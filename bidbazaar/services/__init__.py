@@ -4,6 +4,8 @@ the CLI all call these (as `services.place_bid`, ...) and only translate inputs 
 By concern, highest first (a module imports only those below it; pyproject checks it):
     deactivation   what deactivating an account takes away (`services.deactivation`)
     bids           place a bid (the reverse-auction rule, anti-sniping), withdraw one
+    proxies        proxy bids: a private floor, and the resolver that undercuts down to it
+    bidding        accept one bid, manual or auto: amount, low-bid check, row, log, notices
     sweeps         the timed transitions after the award (lapse, auto-complete, publish reviews)
     reposts        post an ended job again, once
     auctions       post, edit, cancel, award and close an auction | categories: the taxonomy
@@ -32,6 +34,7 @@ from bidbazaar.services.categories import delete_category, save_category
 from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
+from bidbazaar.services.proxies import ProxySet, cancel_proxy, set_proxy
 from bidbazaar.services.reposts import repost_auction, repostable
 from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
 from bidbazaar.services.sweeps import Swept, sweep_bookings
@@ -39,10 +42,12 @@ from bidbazaar.services.sweeps import Swept, sweep_bookings
 __all__ = [
     "PlacedBid",
     "PostedAuction",
+    "ProxySet",
     "Swept",
     "award_auction",
     "cancel_auction",
     "cancel_booking",
+    "cancel_proxy",
     "close_expired_auctions",
     "close_if_expired",
     "complete_booking",
@@ -64,6 +69,7 @@ __all__ = [
     "repostable",
     "review_window_end",
     "save_category",
+    "set_proxy",
     "sweep_bookings",
     "update_auction",
     "verify_event_chain",

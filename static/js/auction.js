@@ -104,6 +104,7 @@
     main.appendChild(span("bid-amount", BB.formatInr(bid.amount)));
     main.appendChild(span("bid-who", bid.bidder + (bid.username ? " · " + bid.username : "")));
     main.appendChild(span("pill pill-" + bid.status + " bid-status", bid.status));
+    if (bid.auto) main.appendChild(span("pill pill-auto bid-auto", "auto")); // placed by a proxy floor
     var time = document.createElement("time");
     time.className = "bid-time";
     time.setAttribute("datetime", bid.created_at);

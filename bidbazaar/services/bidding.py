@@ -1,0 +1,243 @@
+"""Accepting one bid, manual or automatic: the amount rule, the row, the counters, the event
+log, anti-sniping and the notifications, in the caller's transaction.
+
+services.bids (a provider's own bid) and services.proxies (the bids a floor places for its
+owner) both accept bids here, so an auto bid is a bid like any other: the same checks, the
+same `bid_placed` event (marked `auto`), the same room frame, the same deadline extension.
+The low-bid check applies to manual bids only; a floor is checked once, when it is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from bidbazaar.database import AfterCommit
+from bidbazaar.errors import DomainError
+from bidbazaar.extensions import db
+from bidbazaar.json_format import to_jsonable
+from bidbazaar.models import Auction, Bid, BidStatus, User
+from bidbazaar.services.auctions import lowest_active_bid
+from bidbazaar.services.ledger import Receipt, broadcast, record_event
+from bidbazaar.services.notifications import notify
+from bidbazaar.values import format_inr
+
+
+@dataclass(frozen=True)
+class PlacedBid(Receipt):
+    """A bid as placed, as JSON values: the bid as its bidder sees it (models.bid_view) and
+    the auction's standing right after it (id, lowest_bid, bid_count, deadline).
+
+    A snapshot, not the live rows: a retry with the same key gets this back word for word
+    (ledger.py keeps it as the receipt), even after the bid was outbid or withdrawn.
+    """
+
+    bid: dict[str, Any]
+    auction: dict[str, Any]
+
+    @property
+    def bid_id(self) -> int:
+        """The placed bid's id."""
+        return self.bid["id"]
+
+
+def check_bidder(bidder: User, auction: Auction) -> None:
+    """Who may bid: a provider (verified, when the site requires it) that did not post the job."""
+    if not bidder.is_service_provider:
+        raise DomainError("NOT_A_PROVIDER", "Only service providers can bid")
+    if current_app.config["REQUIRE_PROVIDER_VERIFICATION"] and not bidder.provider_verified:
+        raise DomainError("PROVIDER_NOT_VERIFIED", "Your provider account is not verified yet")
+    if auction.created_by == bidder.id:
+        raise DomainError("SELF_BID", "You cannot bid on your own auction")
+
+
+def standing(auction: Auction) -> dict[str, Any]:
+    """The auction's standing as a bid's answer shows it (JSON values)."""
+    return to_jsonable(
+        {
+            "id": auction.id,
+            "lowest_bid": auction.lowest_bid,
+            "bid_count": auction.bid_count,
+            "deadline": auction.deadline,
+        }
+    )
+
+
+def low_bid_reference(auction: Auction) -> Decimal:
+    """What a new bid is compared with: the median of the auction's active bids when there
+    are at least three (the new one is not stored yet), else the customer's budget_min."""
+    amounts = sorted(
+        db.session.scalars(
+            select(Bid.amount)
+            .join(User, User.id == Bid.user_id)
+            .where(Bid.auction_id == auction.id, Bid.status == BidStatus.ACTIVE, User.is_active.is_(True))
+        ).all()
+    )
+    if len(amounts) < 3:
+        return auction.budget_min
+    middle = len(amounts) // 2
+    if len(amounts) % 2:
+        return amounts[middle]
+    return (amounts[middle - 1] + amounts[middle]) / 2
+
+
+def check_low_amount(auction: Auction, amount: Decimal, confirmed: bool) -> None:
+    """409 CONFIRM_LOW_BID for an amount below LOW_BID_RATIO x the reference, unless the
+    caller confirmed it (`confirm_low: true`): a mistyped zero costs the provider the job.
+    LOW_BID_RATIO = 0 turns the check off."""
+    ratio: Decimal = current_app.config["LOW_BID_RATIO"]
+    if confirmed or ratio <= 0:
+        return
+    reference = low_bid_reference(auction)
+    if amount < ratio * reference:
+        raise DomainError(
+            "CONFIRM_LOW_BID",
+            f"{format_inr(amount)} is far below the typical bid ({format_inr(reference)}); "
+            "send confirm_low: true to place it anyway",
+            to_jsonable({"amount": amount, "reference": reference, "ratio": ratio}),
+        )
+
+
+def max_allowed_bid(bidder: User, auction: Auction) -> tuple[Decimal, Bid | None]:
+    """The highest amount `bidder` may bid now, and the lowest active bid it must undercut.
+
+    ALREADY_LOWEST when the bidder holds the lowest bid: nobody undercuts themselves.
+    """
+    decrement: Decimal = current_app.config["BID_MIN_DECREMENT"]
+    previous = lowest_active_bid(auction.id)
+    max_allowed = auction.budget_max
+    if previous is not None:
+        if previous.user_id == bidder.id:
+            raise DomainError(
+                "ALREADY_LOWEST",
+                "You already hold the lowest bid",
+                {"lowest_bid": previous.amount, "bid_id": previous.id},
+            )
+        max_allowed = min(max_allowed, previous.amount - decrement)
+    return max_allowed, previous
+
+
+def accept_bid(
+    bidder: User,
+    auction: Auction,
+    data: dict[str, Any],
+    now: datetime,
+    after_commit: AfterCommit,
+    *,
+    auto: bool = False,
+) -> PlacedBid:
+    """Inside a transaction holding the auction's lock: check the amount against the lowest
+    bid, store the bid, keep the auction's counters, log it, extend a late bid's deadline,
+    tell everyone. `auto` marks a bid a proxy placed (no low-bid check: its floor had one)."""
+    check_bidder(bidder, auction)
+    amount: Decimal = data["amount"]
+    max_allowed, previous = max_allowed_bid(bidder, auction)
+    if amount > max_allowed:
+        raise DomainError(
+            "BID_TOO_HIGH",
+            f"Bid must be at most {max_allowed}",
+            to_jsonable(
+                {
+                    "amount": amount,
+                    "lowest_bid": previous.amount if previous else None,
+                    "max_allowed": max_allowed,
+                    "min_decrement": current_app.config["BID_MIN_DECREMENT"],
+                }
+            ),
+        )
+    if not auto:
+        check_low_amount(auction, amount, bool(data.get("confirm_low")))
+
+    bidder_number, first_bid = _bidder_number(auction, bidder)
+    bid = Bid(
+        auction_id=auction.id,
+        user_id=bidder.id,
+        amount=amount,
+        description=data["description"],
+        estimated_duration=data.get("estimated_duration") or None,
+        notes=data.get("notes") or None,
+        status=BidStatus.ACTIVE,
+        bidder_number=bidder_number,
+        auto=auto,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(bid)
+    db.session.flush()  # the bid's id, for the event log; the auction row is updated once, at commit
+    bid.bidder = bidder
+    auction.bid_count += 1
+    auction.lowest_bid = amount
+    if first_bid:
+        auction.bidder_count = bidder_number
+
+    log_event = record_event(
+        auction,
+        "bid_placed",
+        {"bid": bid.full_dict(), "lowest_bid": amount, "bid_count": auction.bid_count, "auto": auto},
+        now,
+    )
+    extended_to = _extend_for_late_bid(auction, now)
+    broadcast(
+        after_commit,
+        "bid_placed",
+        {
+            "auction_id": auction.id,
+            "bid": bid.public_dict(),
+            "lowest_bid": amount,
+            "bid_count": auction.bid_count,
+            "deadline": auction.deadline,
+        },
+        log_event,
+    )
+    if extended_to is not None:
+        view = auction.to_dict(None)
+        extension = record_event(auction, "auction_extended", {"deadline": extended_to, "auction": view}, now)
+        broadcast(after_commit, "auction_updated", {"auction": view}, extension)
+
+    full_bid = bid.full_dict()
+    notify(
+        after_commit,
+        auction.created_by,
+        "new_bid",
+        auction,
+        f'New bid of {format_inr(amount)} on "{auction.title}".',
+        {"bid": full_bid},
+    )
+    if previous is not None and previous.user_id != bidder.id:
+        notify(
+            after_commit,
+            previous.user_id,
+            "outbid",
+            auction,
+            f'You were outbid on "{auction.title}": the lowest bid is now {format_inr(amount)}.',
+            {"lowest_bid": amount, "your_bid": previous.amount},
+        )
+    return PlacedBid(to_jsonable(bid.to_dict(bidder, auction)), standing(auction))
+
+
+def _bidder_number(auction: Auction, bidder: User) -> tuple[int, bool]:
+    """The bidder's pseudonym number on this auction, and whether this is its first bid."""
+    existing = db.session.scalar(
+        select(Bid.bidder_number).where(Bid.auction_id == auction.id, Bid.user_id == bidder.id).limit(1)
+    )
+    if existing is not None:
+        return existing, False
+    return auction.bidder_count + 1, True
+
+
+def _extend_for_late_bid(auction: Auction, now: datetime) -> datetime | None:
+    """Anti-sniping: a bid in the final window pushes the deadline out, up to a cap."""
+    window = current_app.config["SNIPE_WINDOW_SECONDS"]
+    if window <= 0 or auction.deadline - now > timedelta(seconds=window):
+        return None
+    cap = auction.scheduled_deadline + timedelta(seconds=current_app.config["SNIPE_MAX_EXTENSION_SECONDS"])
+    new_deadline = min(now + timedelta(seconds=window), cap)
+    if new_deadline <= auction.deadline:
+        return None
+    auction.deadline = new_deadline
+    return new_deadline
