@@ -13,6 +13,7 @@ from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operat
 from bidbazaar.openapi.requests import page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
 from bidbazaar.openapi.schemas import COUNT, MESSAGE, json_content, obj, ref
+from bidbazaar.openapi.watching import watching_operations
 
 
 def operations() -> dict[str, Operation]:
@@ -172,6 +173,8 @@ def operations() -> dict[str, Operation]:
         ),
         # bookings, reviews, repost (booking_routes)
         **booking_operations(),
+        # my bids and the watchlist (watch_routes)
+        **watching_operations(),
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

@@ -25,6 +25,7 @@ from bidbazaar.services.auctions import close_if_due, closed_error, lowest_activ
 from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
+from bidbazaar.services.watching import reopen_ending_soon
 from bidbazaar.values import format_inr
 
 
@@ -212,6 +213,7 @@ def _extend_for_late_bid(auction: Auction, now: datetime) -> datetime | None:
     if new_deadline <= auction.deadline:
         return None
     auction.deadline = new_deadline
+    reopen_ending_soon(auction, now)  # a deadline back out of the window: its notice is due again
     return new_deadline
 
 
