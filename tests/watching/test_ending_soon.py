@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from helpers import fresh
+from helpers import NS, fresh
 from watching_helpers import ending_soon_count, told
 
 from bidbazaar import services
+from bidbazaar.extensions import db
 from bidbazaar.models import Auction, Notification
 from bidbazaar.services.watching import send_ending_soon_for
 
@@ -160,3 +161,24 @@ def test_the_cli_command_sends_once(runner, provider, auction, time_machine):
     into_window(time_machine, auction)
     assert runner.invoke(args=["send-ending-soon"]).output == "ending_soon notices sent: 1.\n"
     assert runner.invoke(args=["send-ending-soon"]).output == "ending_soon notices sent: 0.\n"
+
+
+def test_a_deactivated_watcher_is_not_told(provider, make_user, auction, time_machine):
+    gone = make_user("gone")
+    services.watch_auction(gone, auction.id)
+    services.watch_auction(provider, auction.id)
+    gone.is_active = False
+    db.session.commit()
+    into_window(time_machine, auction)
+    services.send_ending_soon()
+    assert told(auction.id) == [provider.id]
+
+
+def test_the_notice_reaches_the_watchers_socket_live(socket_client, provider, auction, time_machine):
+    services.watch_auction(provider, auction.id)
+    sock = socket_client(provider)
+    sock.get_received(NS)
+    into_window(time_machine, auction)
+    services.send_ending_soon()
+    frames = [f for f in sock.get_received(NS) if f["name"] == "notification"]
+    assert [f["args"][0]["type"] for f in frames] == ["ending_soon"]
