@@ -29,6 +29,8 @@ from bidbazaar import (
     realtime,
     routes,
     socket_events,
+    watch_pages,
+    watch_routes,
 )
 from bidbazaar.config import Config
 from bidbazaar.extensions import cors, csrf, db, login_manager, migrate, socketio
@@ -99,4 +101,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
     app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles
     app.register_blueprint(proxy_routes.proxy_pages)  # the auto-bid floor box on the auction page
+    app.register_blueprint(watch_routes.watch_api, url_prefix="/api")  # my bids, the watchlist
+    app.register_blueprint(watch_pages.watch_pages)  # My bids, Watching, the watch star
     socket_events.register(socketio)

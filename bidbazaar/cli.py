@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired |
-settle-deactivated | sweep-bookings`."""
+settle-deactivated | sweep-bookings | send-ending-soon`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(close_expired)
     app.cli.add_command(settle_deactivated)
     app.cli.add_command(sweep_bookings)
+    app.cli.add_command(send_ending_soon)
 
 
 @click.command("init-db")
@@ -99,3 +100,12 @@ def sweep_bookings() -> None:
         f"Offers lapsed: {swept.lapsed}; bookings completed: {swept.completed}; "
         f"reviews published: {swept.reviews_published}."
     )
+
+
+@click.command("send-ending-soon")
+def send_ending_soon() -> None:
+    """Send the ending_soon notices of auctions whose deadline is ENDING_SOON_MINUTES away or
+    less (safe to run from several crons: each window is sent once)."""
+    from bidbazaar.services import send_ending_soon as run
+
+    click.echo(f"ending_soon notices sent: {run()}.")

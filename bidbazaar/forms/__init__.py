@@ -3,7 +3,8 @@
 - forms.fields: the field types and validators (money, UTC times, id lists, exact ranges);
 - forms.api_forms: what each request may carry, whichever door it comes through;
 - forms.page_forms: what the HTML pages add (password confirmation, India-time inputs, pickers);
-- forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`).
+- forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`);
+- forms.watch_forms: the query strings of My bids and the watchlist.
 
 The doors import every name they use from `bidbazaar.forms`; the building blocks stay in
 forms.fields.
@@ -80,6 +81,13 @@ from bidbazaar.forms.page_forms import (
     UserSearchForm,
     optional_int,
 )
+from bidbazaar.forms.watch_forms import (
+    STANDING_CHOICES,
+    STANDING_PATTERN,
+    MyBidsSearchForm,
+    WatchingSearchForm,
+    standings,
+)
 from bidbazaar.values import MAX_ID
 
 __all__ = [
@@ -93,6 +101,8 @@ __all__ = [
     "MONEY_STEP",
     "PAGE_TIMEZONE",
     "SORT_CHOICES",
+    "STANDING_CHOICES",
+    "STANDING_PATTERN",
     "STATUS_CHOICES",
     "USERNAME",
     "AuctionForm",
@@ -115,6 +125,7 @@ __all__ = [
     "JoinAuctionForm",
     "LoginForm",
     "MoneyField",
+    "MyBidsSearchForm",
     "NoShowDecisionForm",
     "NoShowForm",
     "NoShowPageForm",
@@ -136,6 +147,7 @@ __all__ = [
     "SocketProxyTarget",
     "UTCDateTimeField",
     "UserSearchForm",
+    "WatchingSearchForm",
     "accepted_json_types",
     "form_errors",
     "form_fields",
@@ -146,5 +158,6 @@ __all__ = [
     "optional_int",
     "parse_json_form",
     "parse_query",
+    "standings",
     "validation_error",
 ]

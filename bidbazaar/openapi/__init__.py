@@ -21,6 +21,7 @@ from bidbazaar.openapi.proxies import proxy_schemas
 from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
 from bidbazaar.openapi.responses import response_schemas
 from bidbazaar.openapi.schemas import json_content, ref
+from bidbazaar.openapi.watching import watching_schemas
 from bidbazaar.values import MAX_ID
 
 __all__ = ["ANONYMOUS", "MAX_ID", "build_document", "example_deadline", "query_parameters", "ref"]
@@ -74,6 +75,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 **request_schemas(),
                 **booking_schemas(responses["BidFull"]["properties"]),
                 **proxy_schemas(),
+                **watching_schemas(responses["Auction"]["properties"]),
             },
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a

@@ -14,6 +14,7 @@ from bidbazaar.openapi.proxies import proxy_operations
 from bidbazaar.openapi.requests import page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
 from bidbazaar.openapi.schemas import COUNT, MESSAGE, json_content, obj, ref
+from bidbazaar.openapi.watching import watching_operations
 
 
 def operations() -> dict[str, Operation]:
@@ -177,6 +178,8 @@ def operations() -> dict[str, Operation]:
         **booking_operations(),
         # proxy bids (proxy_routes)
         **proxy_operations(),
+        # my bids and the watchlist (watch_routes)
+        **watching_operations(),
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

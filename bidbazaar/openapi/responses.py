@@ -200,10 +200,12 @@ def response_schemas() -> dict[str, Schema]:
                 "customer_trust": ref("CustomerTrust"),
                 "booking": ref("Booking"),
                 "my_proxy": {**nullable(ref("ProxyBid")), "description": "The viewer's own proxy; null for others."},
+                "watching": {"type": "boolean", "description": "Whether the signed-in viewer watches it."},
             },
-            ("customer_trust", "booking"),
+            ("customer_trust", "booking", "watching"),
             description="GET /api/auctions/{id}; the same JSON as the join_auction snapshot. `customer_trust` is "
-            "shown to providers; `booking` (the chain's current one) to its two parties and admins.",
+            "shown to providers; `booking` (the chain's current one) to its two parties and admins; `watching` to "
+            "any signed-in viewer.",
         ),
         "BidPublic": obj(bid_public, description="A competitor's or anonymous viewer's view of a bid."),
         "BidFull": obj(

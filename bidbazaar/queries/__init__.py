@@ -13,6 +13,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
                once; a user's published reviews
     bookings   a user's bookings (what waits on them first) and one booking's detail
     proxies    a provider's own proxy bid (the floor is shown to its owner only)
+    my_bids    a provider's bids, one per auction, with their standing and next action
+    watching   what a user watches: one auction's flag, a page's stars, the watchlist
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -55,6 +57,7 @@ from bidbazaar.queries.listings import (
     search_auctions,
     search_users,
 )
+from bidbazaar.queries.my_bids import STANDINGS, my_bids
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
 from bidbazaar.queries.proxies import my_proxy
 from bidbazaar.queries.reputation import (
@@ -72,11 +75,13 @@ from bidbazaar.queries.stats import (
     category_usage,
     platform_stats,
 )
+from bidbazaar.queries.watching import is_watching, watched_auctions, watched_ids
 
 __all__ = [
     "DETAIL_BIDS",
     "MAX_PER_PAGE",
     "SORT_COLUMNS",
+    "STANDINGS",
     "CustomerTrust",
     "ListingTotals",
     "Page",
@@ -103,8 +108,10 @@ __all__ = [
     "count_needing_attention",
     "customer_trust",
     "events_since",
+    "is_watching",
     "latest_booking",
     "listing_totals",
+    "my_bids",
     "my_proxy",
     "no_show_queue",
     "notifications",
@@ -120,4 +127,6 @@ __all__ = [
     "unread_count",
     "user_counts",
     "viewer_booking",
+    "watched_auctions",
+    "watched_ids",
 ]

@@ -26,6 +26,7 @@ from bidbazaar.models import (
 from bidbazaar.queries.paging import Page, paginate
 from bidbazaar.queries.proxies import my_proxy
 from bidbazaar.queries.reputation import customer_trust, provider_reputation
+from bidbazaar.queries.watching import is_watching
 from bidbazaar.services import close_if_expired, redact_event
 
 DETAIL_BIDS = 50
@@ -83,6 +84,8 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
                 view["reputation"] = records[view["user_id"]].to_dict()
     elif viewer is not None and viewer.is_service_provider:
         detail["customer_trust"] = customer_trust([auction.created_by])[auction.created_by].to_dict()
+    if viewer is not None:
+        detail["watching"] = is_watching(auction.id, viewer)
     booking = current_booking(auction, viewer)
     if booking is not None:
         detail["booking"] = booking.to_dict(viewer, now)

@@ -11,6 +11,7 @@ By concern, highest first (a module imports only those below it; pyproject check
     auctions       post, edit, cancel, award and close an auction | categories: the taxonomy
     fulfilment     a confirmed booking: done, complete, cancel, no-show | reviews: double-blind
     bookings       offers after the award: confirm, decline, lapse, pass down the bids
+    | watching     watch an auction; its one ending_soon notice per deadline window
     locks          the row locks, in one order | notifications | ledger: the event log and
                    its hash chain, room frames after the commit, idempotency receipts
 
@@ -38,6 +39,7 @@ from bidbazaar.services.proxies import ProxySet, cancel_proxy, set_proxy
 from bidbazaar.services.reposts import repost_auction, repostable
 from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
 from bidbazaar.services.sweeps import Swept, sweep_bookings
+from bidbazaar.services.watching import send_ending_soon, unwatch_auction, watch_auction
 
 __all__ = [
     "PlacedBid",
@@ -69,10 +71,13 @@ __all__ = [
     "repostable",
     "review_window_end",
     "save_category",
+    "send_ending_soon",
     "set_proxy",
     "sweep_bookings",
+    "unwatch_auction",
     "update_auction",
     "verify_event_chain",
+    "watch_auction",
     "withdraw_bid",
     "write_review",
 ]

@@ -23,6 +23,7 @@ from bidbazaar.services.bookings import offer_locked
 from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
+from bidbazaar.services.watching import reopen_ending_soon
 
 #: Fields a creator may still change once the first bid exists.
 EDITABLE_AFTER_FIRST_BID = frozenset({"deadline", "requirements"})
@@ -137,6 +138,7 @@ def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auct
                 setattr(auction, field, value)
             if "deadline" in changes:
                 auction.scheduled_deadline = changes["deadline"]
+                reopen_ending_soon(auction, now)  # a later deadline opens a new ending_soon window
             auction.updated_at = now
             view = auction.to_dict(None)
             log_event = record_event(auction, "auction_updated", {"changes": changes, "auction": view}, now)

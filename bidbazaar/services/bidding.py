@@ -25,6 +25,7 @@ from bidbazaar.models import Auction, Bid, BidStatus, User
 from bidbazaar.services.auctions import lowest_active_bid
 from bidbazaar.services.ledger import Receipt, broadcast, record_event
 from bidbazaar.services.notifications import notify
+from bidbazaar.services.watching import reopen_ending_soon
 from bidbazaar.values import format_inr
 
 
@@ -240,4 +241,5 @@ def _extend_for_late_bid(auction: Auction, now: datetime) -> datetime | None:
     if new_deadline <= auction.deadline:
         return None
     auction.deadline = new_deadline
+    reopen_ending_soon(auction, now)  # a deadline back out of the window: its notice is due again
     return new_deadline
