@@ -24,6 +24,8 @@ from bidbazaar import (
     errors,
     http_guards,
     logs,
+    question_pages,
+    question_routes,
     rate_limits,
     realtime,
     routes,
@@ -96,4 +98,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(routes.pages)
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
     app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles
+    app.register_blueprint(question_routes.questions_api, url_prefix="/api")  # public questions
+    app.register_blueprint(question_pages.question_pages)  # ask and answer on the auction page
     socket_events.register(socketio)

@@ -38,6 +38,7 @@ from bidbazaar.forms import (
     RegisterPageForm,
 )
 from bidbazaar.json_format import render_json_value
+from bidbazaar.question_board import question_board
 from bidbazaar.values import format_inr, utcnow
 
 pages = Blueprint("pages", __name__)
@@ -193,6 +194,7 @@ def render_auction(auction_id: int, bid_form: BidForm | None = None, status: int
         after_award=queries.auction_booking_view(detail, viewer()),
         bid_form=bid_form or BidForm(formdata=None),
         action_form=ConfirmForm(formdata=None),
+        questions=question_board(queries.auction_or_404(auction_id), viewer()),
     ), status
 
 

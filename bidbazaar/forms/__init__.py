@@ -3,7 +3,8 @@
 - forms.fields: the field types and validators (money, UTC times, id lists, exact ranges);
 - forms.api_forms: what each request may carry, whichever door it comes through;
 - forms.page_forms: what the HTML pages add (password confirmation, India-time inputs, pickers);
-- forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`).
+- forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`);
+- forms.question_forms: asking and answering public questions.
 
 The doors import every name they use from `bidbazaar.forms`; the building blocks stay in
 forms.fields.
@@ -76,6 +77,7 @@ from bidbazaar.forms.page_forms import (
     UserSearchForm,
     optional_int,
 )
+from bidbazaar.forms.question_forms import AnswerForm, QuestionForm
 from bidbazaar.values import MAX_ID
 
 __all__ = [
@@ -91,6 +93,7 @@ __all__ = [
     "SORT_CHOICES",
     "STATUS_CHOICES",
     "USERNAME",
+    "AnswerForm",
     "AuctionForm",
     "AuctionPageForm",
     "AuctionSearchForm",
@@ -116,6 +119,7 @@ __all__ = [
     "NotificationsReadForm",
     "PageForm",
     "ProfileForm",
+    "QuestionForm",
     "RegisterForm",
     "RegisterPageForm",
     "ReofferForm",

@@ -17,6 +17,7 @@ from typing import Any
 from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
+from bidbazaar.openapi.questions import question_schemas
 from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
 from bidbazaar.openapi.responses import response_schemas
 from bidbazaar.openapi.schemas import json_content, ref
@@ -68,7 +69,12 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
         ],
         "paths": paths,
         "components": {
-            "schemas": {**responses, **request_schemas(), **booking_schemas(responses["BidFull"]["properties"])},
+            "schemas": {
+                **responses,
+                **request_schemas(),
+                **booking_schemas(responses["BidFull"]["properties"]),
+                **question_schemas(),
+            },
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a
                 # request with a method the path does not support.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bidbazaar import forms
 from bidbazaar.openapi.bookings import booking_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
+from bidbazaar.openapi.questions import question_operations
 from bidbazaar.openapi.requests import page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
 from bidbazaar.openapi.schemas import COUNT, MESSAGE, json_content, obj, ref
@@ -172,6 +173,7 @@ def operations() -> dict[str, Operation]:
         ),
         # bookings, reviews, repost (booking_routes)
         **booking_operations(),
+        **question_operations(),  # public questions (question_routes)
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

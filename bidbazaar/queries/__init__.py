@@ -12,6 +12,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     bookings   a user's bookings (what waits on them first) and one booking's detail
+    questions  an auction's public questions for one viewer (masked, never naming the asker)
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -55,6 +56,7 @@ from bidbazaar.queries.listings import (
     search_users,
 )
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
+from bidbazaar.queries.questions import auction_questions
 from bidbazaar.queries.reputation import (
     CustomerTrust,
     ProviderReputation,
@@ -86,6 +88,7 @@ __all__ = [
     "auction_events",
     "auction_listing",
     "auction_or_404",
+    "auction_questions",
     "auctions_by_status",
     "bid_history",
     "bids_per_day",

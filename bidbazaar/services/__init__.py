@@ -4,6 +4,7 @@ the CLI all call these (as `services.place_bid`, ...) and only translate inputs 
 By concern, highest first (a module imports only those below it; pyproject checks it):
     deactivation   what deactivating an account takes away (`services.deactivation`)
     bids           place a bid (the reverse-auction rule, anti-sniping), withdraw one
+    questions      public questions before bidding: ask, answer once, hide (admins)
     sweeps         the timed transitions after the award (lapse, auto-complete, publish reviews)
     reposts        post an ended job again, once
     auctions       post, edit, cancel, award and close an auction | categories: the taxonomy
@@ -32,6 +33,7 @@ from bidbazaar.services.categories import delete_category, save_category
 from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
+from bidbazaar.services.questions import answer_question, ask_question, hide_question
 from bidbazaar.services.reposts import repost_auction, repostable
 from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
 from bidbazaar.services.sweeps import Swept, sweep_bookings
@@ -40,6 +42,8 @@ __all__ = [
     "PlacedBid",
     "PostedAuction",
     "Swept",
+    "answer_question",
+    "ask_question",
     "award_auction",
     "cancel_auction",
     "cancel_booking",
@@ -51,6 +55,7 @@ __all__ = [
     "decide_no_show",
     "decline_booking",
     "delete_category",
+    "hide_question",
     "hide_review",
     "mark_done",
     "mark_notifications_read",
