@@ -25,6 +25,8 @@ from bidbazaar import (
     http_guards,
     logs,
     proxy_routes,
+    question_pages,
+    question_routes,
     rate_limits,
     realtime,
     routes,
@@ -103,4 +105,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(proxy_routes.proxy_pages)  # the auto-bid floor box on the auction page
     app.register_blueprint(watch_routes.watch_api, url_prefix="/api")  # my bids, the watchlist
     app.register_blueprint(watch_pages.watch_pages)  # My bids, Watching, the watch star
+    app.register_blueprint(question_routes.questions_api, url_prefix="/api")  # public questions
+    app.register_blueprint(question_pages.question_pages)  # ask and answer on the auction page
     socket_events.register(socketio)

@@ -108,6 +108,17 @@ def auction(auction_id: int) -> Any:
         "admin/auction.html",
         auction=queries.auction_detail(found, current_user),
         history=queries.bid_history(found),
+        questions=queries.auction_questions(found, current_user),
+    )
+
+
+@admin.post("/questions/<int:question_id>/hide")
+def hide_question(question_id: int) -> Any:
+    return run_action(
+        ConfirmForm(),
+        lambda: services.hide_question(current_user, question_id),
+        f"Question #{question_id} hidden: kept, no longer shown in public.",
+        safe_next(request.form.get("next")) if request.form.get("next") else url_for("admin.dashboard"),
     )
 
 

@@ -27,6 +27,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 #: Bids of one user share this counter, whichever door they come through (charge_bid).
 BID_SCOPE = "bids"
+#: Questions of one user share this counter, whichever door they come through (charge_question).
+QUESTION_SCOPE = "questions"
 #: Every door that checks a password shares these counters (API login, HTML login form,
 #: profile password change): one budget per account, not one per door.
 PASSWORD_FAILURE_SCOPE = "password-failures"
@@ -167,6 +169,38 @@ def limit_bids(view: View) -> View:
     @wraps(view)
     def charged(*args: Any, **kwargs: Any) -> Any:
         charge_bid(current_user.id)
+        return view(*args, **kwargs)
+
+    return limiter.exempt(charged, flags=ExemptionScope.DEFAULT)
+
+
+@limiter.shared_limit(setting("QUESTION_RATE_LIMIT"), scope=QUESTION_SCOPE, key_func=lambda: g.question_budget_key)
+def _spend_question_budget() -> None:
+    """Does nothing: Flask-Limiter counts each call against the asker's QUESTION_RATE_LIMIT."""
+
+
+def charge_question(asker_id: int) -> None:
+    """Count one question against the asker's QUESTION_RATE_LIMIT; over it: RATE_LIMITED.
+
+    As charge_bid: one key per user, so the REST endpoint and the page's ask form spend
+    one budget (limit_questions calls this before the view runs).
+    """
+    g.question_budget_key = f"user:{asker_id}"
+    try:
+        _spend_question_budget()
+    except RateLimitExceeded:
+        raise breached() from None
+
+
+def limit_questions(view: View) -> View:
+    """An HTTP view that asks questions: charge_question for the logged-in asker first.
+
+    Put it under login_required; exempt from the per-address default limit like limit_bids.
+    """
+
+    @wraps(view)
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        charge_question(current_user.id)
         return view(*args, **kwargs)
 
     return limiter.exempt(charged, flags=ExemptionScope.DEFAULT)

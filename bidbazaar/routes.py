@@ -40,6 +40,7 @@ from bidbazaar.forms import (
     RegisterPageForm,
 )
 from bidbazaar.json_format import render_json_value
+from bidbazaar.question_board import question_board
 from bidbazaar.values import format_inr, utcnow
 
 pages = Blueprint("pages", __name__)
@@ -198,6 +199,7 @@ def render_auction(
         bid_form=bid_form or BidPageForm(formdata=None),
         action_form=ConfirmForm(formdata=None),
         proxy_box={"form": ProxyPageForm(formdata=None), "low_bid": low_bid},  # templates/_proxy.html
+        questions=question_board(queries.auction_or_404(auction_id), viewer()),
     ), status
 
 

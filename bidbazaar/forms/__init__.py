@@ -5,6 +5,7 @@
 - forms.page_forms: what the HTML pages add (password confirmation, India-time inputs, pickers);
 - forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`);
 - forms.watch_forms: the query strings of My bids and the watchlist.
+- forms.question_forms: asking and answering public questions.
 
 The doors import every name they use from `bidbazaar.forms`; the building blocks stay in
 forms.fields.
@@ -81,6 +82,7 @@ from bidbazaar.forms.page_forms import (
     UserSearchForm,
     optional_int,
 )
+from bidbazaar.forms.question_forms import AnswerForm, QuestionForm
 from bidbazaar.forms.watch_forms import (
     STANDING_CHOICES,
     STANDING_PATTERN,
@@ -105,6 +107,7 @@ __all__ = [
     "STANDING_PATTERN",
     "STATUS_CHOICES",
     "USERNAME",
+    "AnswerForm",
     "AuctionForm",
     "AuctionPageForm",
     "AuctionSearchForm",
@@ -134,6 +137,7 @@ __all__ = [
     "ProfileForm",
     "ProxyForm",
     "ProxyPageForm",
+    "QuestionForm",
     "RegisterForm",
     "RegisterPageForm",
     "ReofferForm",

@@ -18,6 +18,7 @@ from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
 from bidbazaar.openapi.proxies import proxy_schemas
+from bidbazaar.openapi.questions import question_schemas
 from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
 from bidbazaar.openapi.responses import response_schemas
 from bidbazaar.openapi.schemas import json_content, ref
@@ -76,6 +77,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 **booking_schemas(responses["BidFull"]["properties"]),
                 **proxy_schemas(),
                 **watching_schemas(responses["Auction"]["properties"]),
+                **question_schemas(),
             },
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a

@@ -11,6 +11,7 @@ from bidbazaar import forms
 from bidbazaar.openapi.bookings import booking_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
 from bidbazaar.openapi.proxies import proxy_operations
+from bidbazaar.openapi.questions import question_operations
 from bidbazaar.openapi.requests import page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
 from bidbazaar.openapi.schemas import COUNT, MESSAGE, json_content, obj, ref
@@ -180,6 +181,7 @@ def operations() -> dict[str, Operation]:
         **proxy_operations(),
         # my bids and the watchlist (watch_routes)
         **watching_operations(),
+        **question_operations(),  # public questions (question_routes)
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

@@ -15,6 +15,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     proxies    a provider's own proxy bid (the floor is shown to its owner only)
     my_bids    a provider's bids, one per auction, with their standing and next action
     watching   what a user watches: one auction's flag, a page's stars, the watchlist
+    questions  an auction's public questions for one viewer (masked, never naming the asker)
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -60,6 +61,7 @@ from bidbazaar.queries.listings import (
 from bidbazaar.queries.my_bids import STANDINGS, my_bids
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
 from bidbazaar.queries.proxies import my_proxy
+from bidbazaar.queries.questions import auction_questions
 from bidbazaar.queries.reputation import (
     CustomerTrust,
     ProviderReputation,
@@ -93,6 +95,7 @@ __all__ = [
     "auction_events",
     "auction_listing",
     "auction_or_404",
+    "auction_questions",
     "auctions_by_status",
     "bid_history",
     "bids_per_day",

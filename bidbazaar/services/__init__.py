@@ -6,6 +6,7 @@ By concern, highest first (a module imports only those below it; pyproject check
     bids           place a bid (the reverse-auction rule, anti-sniping), withdraw one
     proxies        proxy bids: a private floor, and the resolver that undercuts down to it
     bidding        accept one bid, manual or auto: amount, low-bid check, row, log, notices
+    questions      public questions before bidding: ask, answer once, hide (admins)
     sweeps         the timed transitions after the award (lapse, auto-complete, publish reviews)
     reposts        post an ended job again, once
     auctions       post, edit, cancel, award and close an auction | categories: the taxonomy
@@ -36,6 +37,7 @@ from bidbazaar.services.fulfilment import cancel_booking, complete_booking, deci
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
 from bidbazaar.services.proxies import ProxySet, cancel_proxy, set_proxy
+from bidbazaar.services.questions import answer_question, ask_question, hide_question
 from bidbazaar.services.reposts import repost_auction, repostable
 from bidbazaar.services.reviews import hide_review, reply_to_review, review_window_end, write_review
 from bidbazaar.services.sweeps import Swept, sweep_bookings
@@ -46,6 +48,8 @@ __all__ = [
     "PostedAuction",
     "ProxySet",
     "Swept",
+    "answer_question",
+    "ask_question",
     "award_auction",
     "cancel_auction",
     "cancel_booking",
@@ -58,6 +62,7 @@ __all__ = [
     "decide_no_show",
     "decline_booking",
     "delete_category",
+    "hide_question",
     "hide_review",
     "mark_done",
     "mark_notifications_read",

@@ -160,6 +160,46 @@
     tick();
   }
 
+  // ---- questions: an answer appears live (texts arrive masked; the asker is never named) ----
+  function showAnswer(question) {
+    var list = document.getElementById("question-list");
+    if (!list || !question) return;
+    var item = document.getElementById("question-" + question.id);
+    if (!item) {
+      item = document.createElement("li");
+      item.className = "question";
+      item.id = "question-" + question.id;
+      item.setAttribute("data-question-id", String(question.id));
+      item.appendChild(span("meta", "A provider asked"));
+      var body = document.createElement("p");
+      body.className = "prewrap question-body";
+      body.textContent = question.body;
+      item.appendChild(body);
+      list.insertBefore(item, list.firstChild);
+      var none = document.getElementById("no-questions");
+      if (none) none.hidden = true;
+    }
+    if (item.getAttribute("data-answered") === "1") return;
+    item.setAttribute("data-answered", "1");
+    Array.prototype.forEach.call(item.querySelectorAll(".answer-form, .answer-pending"), function (node) {
+      node.parentNode.removeChild(node);
+    });
+    var answer = document.createElement("div");
+    answer.className = "answer";
+    answer.appendChild(span("meta", "The customer answered"));
+    var text = document.createElement("p");
+    text.className = "prewrap answer-body";
+    text.textContent = question.answer;
+    answer.appendChild(text);
+    item.appendChild(answer);
+    flash(item);
+  }
+
+  function dropQuestion(questionId) {
+    var item = document.getElementById("question-" + questionId);
+    if (item && !isCreator) item.parentNode.removeChild(item);
+  }
+
   // ---- events (live, or replayed from `missed`) -------------------------------------------
   function apply(type, payload, seq) {
     if (typeof seq === "number") {
@@ -187,6 +227,12 @@
       case "auction_cancelled":
         close(payload.status, payload.winning_bid);
         break;
+      case "question_answered":
+        showAnswer(payload.question);
+        break;
+      case "question_hidden":
+        dropQuestion(payload.question_id);
+        break;
     }
   }
 
@@ -194,7 +240,7 @@
     el.liveState.textContent = "Live updates unavailable: reload the page for new bids.";
     return;
   }
-  ["bid_placed", "bid_withdrawn", "auction_updated", "auction_closed"].forEach(function (name) {
+  ["bid_placed", "bid_withdrawn", "auction_updated", "auction_closed", "question_answered", "question_hidden"].forEach(function (name) {
     BB.socket.on(name, function (payload) {
       if (payload && payload.auction_id !== undefined && payload.auction_id !== auctionId) return;
       if (payload && payload.auction && payload.auction.id !== auctionId) return;
