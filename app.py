@@ -15,6 +15,8 @@ from flask import Flask
 from bidbazaar import (
     accounts,
     admin_routes,
+    alert_pages,
+    alert_routes,
     api_docs,
     api_routes,
     booking_pages,
@@ -96,4 +98,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(routes.pages)
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
     app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles
+    app.register_blueprint(alert_routes.alerts_api, url_prefix="/api")  # saved searches (job alerts)
+    app.register_blueprint(alert_pages.alert_pages)  # /alerts, and saving /auctions' filters
     socket_events.register(socketio)

@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired |
-settle-deactivated | sweep-bookings`."""
+settle-deactivated | sweep-bookings | match-alerts`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(close_expired)
     app.cli.add_command(settle_deactivated)
     app.cli.add_command(sweep_bookings)
+    app.cli.add_command(match_alerts)
 
 
 @click.command("init-db")
@@ -99,3 +100,12 @@ def sweep_bookings() -> None:
         f"Offers lapsed: {swept.lapsed}; bookings completed: {swept.completed}; "
         f"reviews published: {swept.reviews_published}."
     )
+
+
+@click.command("match-alerts")
+def match_alerts() -> None:
+    """Send the job alerts of every active auction not matched yet (safe to run from
+    several crons: each auction is matched once)."""
+    from bidbazaar.services import match_pending_job_alerts
+
+    click.echo(f"Job alerts sent: {match_pending_job_alerts()}.")

@@ -34,6 +34,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "BID_TOO_HIGH": 409,
     "TOO_MANY_ROOMS": 409,
     "CONFLICT": 409,
+    "TOO_MANY_SEARCHES": 409,
     "BOOKING_STATE": 409,
     "BOOKING_EXPIRED": 409,
     "REVIEW_STATE": 409,

@@ -8,6 +8,7 @@ this table in step with app.url_map (every /api route, no phantom, operationIds)
 from __future__ import annotations
 
 from bidbazaar import forms
+from bidbazaar.openapi.alerts import alert_operations
 from bidbazaar.openapi.bookings import booking_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
 from bidbazaar.openapi.requests import page_query, query_parameters
@@ -172,6 +173,7 @@ def operations() -> dict[str, Operation]:
         ),
         # bookings, reviews, repost (booking_routes)
         **booking_operations(),
+        **alert_operations(),  # saved searches (alert_routes)
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

@@ -12,6 +12,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     reputation a provider's record and a customer's trust signals for a page of users at
                once; a user's published reviews
     bookings   a user's bookings (what waits on them first) and one booking's detail
+    alerts     a provider's saved searches (job alerts) and the listing filters of one
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -24,6 +25,7 @@ from bidbazaar.queries.admin_bookings import (
     search_bookings,
     search_reviews,
 )
+from bidbazaar.queries.alerts import listing_filters, saved_search_of, saved_searches_of
 from bidbazaar.queries.booking_views import (
     auction_booking_view,
     booking_reviews,
@@ -102,6 +104,7 @@ __all__ = [
     "customer_trust",
     "events_since",
     "latest_booking",
+    "listing_filters",
     "listing_totals",
     "no_show_queue",
     "notifications",
@@ -110,6 +113,8 @@ __all__ = [
     "provider_reputation",
     "public_profile",
     "published_reviews",
+    "saved_search_of",
+    "saved_searches_of",
     "search_auctions",
     "search_bookings",
     "search_reviews",
