@@ -169,7 +169,9 @@ def text_matches(location: str | None, keywords: str | None, auction_location: s
 
 def category_and_ancestors(category_id: int) -> list[int]:
     """The auction's category and every category above it (one small query)."""
-    parents = dict(db.session.execute(select(Category.id, Category.parent_id)).tuples().all())
+    parents: dict[int, int | None] = {
+        cid: parent for cid, parent in db.session.execute(select(Category.id, Category.parent_id))
+    }
     found: list[int] = []
     current: int | None = category_id
     while current is not None and current not in found:  # a cycle would be a bad tree; stop
@@ -199,7 +201,7 @@ def matching_searches(auction: Auction) -> dict[int, list[tuple[int, str]]]:
             or_(SavedSearch.max_budget.is_(None), SavedSearch.max_budget >= auction.budget_min),
         )
         .order_by(SavedSearch.user_id, SavedSearch.id)
-    ).tuples()
+    )
     auction_location = fold(auction.location)
     auction_text = fold(auction.title) + "\n" + fold(auction.description)
     matches: dict[int, list[tuple[int, str]]] = {}
