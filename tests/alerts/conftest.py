@@ -18,11 +18,19 @@ def third(make_user: Callable[..., User]) -> User:
 
 @pytest.fixture
 def api(client: Any, bearer: Callable[[User], dict[str, str]]) -> Callable[..., Any]:
-    """api(user, "post", url, json=...): a request with the user's bearer token."""
+    """api(user, "post", url, json=...): a request with the user's bearer token; one login
+    per user (`api.login(user)` before a db_state() snapshot, so the token row exists)."""
+    tokens: dict[int, dict[str, str]] = {}
 
     def call(user: User, method: str, url: str, **kwargs: Any) -> Any:
-        return getattr(client, method)(url, headers=bearer(user), **kwargs)
+        return getattr(client, method)(url, headers=login(user), **kwargs)
 
+    def login(user: User) -> dict[str, str]:
+        if user.id not in tokens:
+            tokens[user.id] = bearer(user)
+        return tokens[user.id]
+
+    call.login = login  # type: ignore[attr-defined]
     return call
 
 
@@ -37,6 +45,6 @@ def conforms() -> Callable[[Any, str], None]:
 
     def check(body: Any, component: str) -> None:
         schema = {**document, "$ref": f"#/components/schemas/{component}"}
-        Draft202012Validator(schema).validate(json.loads(json.dumps(body)))
+        Draft202012Validator(schema).validate(json.loads(json.dumps(body, default=float)))
 
     return check
