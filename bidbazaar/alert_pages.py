@@ -28,6 +28,16 @@ def search_form(prefix: str = "", **kwargs: Any) -> SavedSearchPageForm:
     return form
 
 
+def unprefixed_values(form: SavedSearchPageForm) -> dict[str, Any]:
+    """form_values of an edit form, whose inputs are prefixed by the search's id (one page
+    holds a form per alert): the rules take the fields' own names."""
+    return {
+        field.short_name: (None if field.data == "" else field.data)
+        for field in form
+        if field.short_name != form.meta.csrf_field_name
+    }
+
+
 @alert_pages.get("/alerts")
 @login_required
 def alerts() -> Any:
@@ -72,7 +82,7 @@ def update_alert(search_id: int) -> Any:
     form = search_form(f"s{search_id}")
     if form.validate_on_submit():
         try:
-            services.update_saved_search(current_user, search_id, form_values(form))
+            services.update_saved_search(current_user, search_id, unprefixed_values(form))
         except DomainError as exc:
             if exc.code == "NOT_FOUND":
                 raise
