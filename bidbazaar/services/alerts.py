@@ -29,7 +29,7 @@ from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db, log, socketio
 from bidbazaar.models import Auction, AuctionStatus, Category, User, utcnow
 from bidbazaar.provider_models import MAX_SAVED_SEARCHES, SavedSearch
-from bidbazaar.services.notifications import notify
+from bidbazaar.services.notifications import notify_many
 from bidbazaar.values import format_inr
 
 #: The fields of a saved search its owner sets (forms.SavedSearchForm).
@@ -229,12 +229,12 @@ def match_job_alerts(auction_id: int) -> int:
         if auction is None or auction.status != AuctionStatus.ACTIVE:
             return 0  # cancelled before anyone was told: claimed, nothing to announce
         matches = matching_searches(auction)
-        for user_id, searches in matches.items():
-            _alert(after_commit, user_id, auction, searches)
+        notify_many(after_commit, [_alert(user_id, auction, searches) for user_id, searches in matches.items()])
     return len(matches)
 
 
-def _alert(after_commit: AfterCommit, user_id: int, auction: Auction, searches: list[tuple[int, str]]) -> None:
+def _alert(user_id: int, auction: Auction, searches: list[tuple[int, str]]) -> tuple:
+    """One provider's job_alert, as notify_many takes it."""
     names = [name for _, name in searches]
     named = f'"{names[0]}"' + (f" and {len(names) - 1} more" if len(names) > 1 else "")
     budget = _budget_text(auction.budget_min, auction.budget_max)
@@ -248,7 +248,7 @@ def _alert(after_commit: AfterCommit, user_id: int, auction: Auction, searches: 
         "budget_max": auction.budget_max,
         "searches": [{"id": search_id, "name": name} for search_id, name in searches],
     }
-    notify(after_commit, user_id, JOB_ALERT, auction, message, data)
+    return user_id, JOB_ALERT, auction, message, data
 
 
 def match_pending_job_alerts(limit: int = 100) -> int:
