@@ -60,7 +60,8 @@ def _empty_tables() -> None:
         db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
         for table in db.metadata.sorted_tables:
-            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
+            if "id" in table.c:  # watches' key is (user_id, auction_id): no sequence
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
     elif is_mysql(db.engine):
         for table in db.metadata.sorted_tables:  # ids from 1 again, as on the other two
             db.session.execute(text(f"ALTER TABLE {table.name} AUTO_INCREMENT = 1"))
