@@ -15,6 +15,8 @@ from flask import Flask
 from bidbazaar import (
     accounts,
     admin_routes,
+    alert_pages,
+    alert_routes,
     api_docs,
     api_routes,
     booking_pages,
@@ -107,4 +109,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(watch_pages.watch_pages)  # My bids, Watching, the watch star
     app.register_blueprint(question_routes.questions_api, url_prefix="/api")  # public questions
     app.register_blueprint(question_pages.question_pages)  # ask and answer on the auction page
+    app.register_blueprint(alert_routes.alerts_api, url_prefix="/api")  # saved searches (job alerts)
+    app.register_blueprint(alert_pages.alert_pages)  # /alerts, and saving /auctions' filters
     socket_events.register(socketio)

@@ -176,6 +176,7 @@ def _auction(db, creator: int, category: int, title: str, budget: Decimal, now):
         deadline=deadline,
         scheduled_deadline=deadline,
         status=AuctionStatus.ACTIVE,
+        alerts_matched_at=now,  # fixtures, not news for the job alerts
         created_at=now,
         updated_at=now,
     )

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import alerts as job_alerts
 from bench import data, load, report, scale, sizes, sockets
 from bench.querycount import QueryCount, count_queries
 from bench.server import TRIVIAL_PATH, Server, cores
@@ -59,6 +60,8 @@ class DatabaseResult:
     database: str = ""
     #: MySQL/MariaDB lock refusals in the server's log, by message (LOCK_LOG_MESSAGES).
     lock_messages: dict[str, int] = field(default_factory=dict)
+    #: Figure 8: job alert matching against 10,000 saved searches, POST /api/auctions beside it.
+    alerts: job_alerts.AlertsResult | None = None
 
 
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
@@ -94,6 +97,8 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
     result.database = data.describe(app)
     print(f"[{kind}] counting SQL statements per GET route", flush=True)
     result.queries = count_queries(app, fx)
+    print(f"[{kind}] figure 8: job alerts", flush=True)
+    result.alerts = job_alerts.run(app, fx.customer_id, fx.customer_token, args.smoke)
     with Server(url, server_core) as server:
         result.server = server.kind
         wrk = load.Wrk(server.url, load_core, args.duration, args.warmup)
@@ -162,6 +167,7 @@ def problems(result: DatabaseResult) -> list[str]:
     found += sizes.problems(result.kind, result.sizes)
     found += scale.problems(result.kind, result.scale)
     found += sockets.problems(result.kind, result.sockets)
+    found += job_alerts.problems(result.kind, result.alerts)
     return found
 
 

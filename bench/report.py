@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench import alerts as job_alerts
 from bench.load import Run
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ def _database_section(result: DatabaseResult) -> list[str]:
     for q in result.queries:
         out.append(f"| `{q.route}` | {q.small} | {q.big} | {'yes' if q.constant else '**no**'} | {q.status} |")
     out.append("")
+    out += job_alerts.section(result.alerts)
     return out
 
 

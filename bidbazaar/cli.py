@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired |
-settle-deactivated | sweep-bookings | send-ending-soon`."""
+settle-deactivated | sweep-bookings | send-ending-soon | match-alerts`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(settle_deactivated)
     app.cli.add_command(sweep_bookings)
     app.cli.add_command(send_ending_soon)
+    app.cli.add_command(match_alerts)
 
 
 @click.command("init-db")
@@ -109,3 +110,12 @@ def send_ending_soon() -> None:
     from bidbazaar.services import send_ending_soon as run
 
     click.echo(f"ending_soon notices sent: {run()}.")
+
+
+@click.command("match-alerts")
+def match_alerts() -> None:
+    """Send the job alerts of every active auction not matched yet (safe to run from
+    several crons: each auction is matched once)."""
+    from bidbazaar.services import match_pending_job_alerts
+
+    click.echo(f"Job alerts sent: {match_pending_job_alerts()}.")

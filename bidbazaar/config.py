@@ -118,6 +118,9 @@ class Config:
         # active bids, or budget_min) needs confirm_low (0 turns the check off).
         self.ENDING_SOON_MINUTES = env_float("ENDING_SOON_MINUTES", 15)
         self.LOW_BID_RATIO = Decimal(os.environ.get("LOW_BID_RATIO", "0.5"))
+        # Match a new auction against the job alerts in the background right after it is
+        # posted; off, only the sweeper (or `flask match-alerts`) matches it.
+        self.JOB_ALERTS_IN_BACKGROUND = env_bool("JOB_ALERTS_IN_BACKGROUND", True)
         # How long a listing's pagination total is reused (queries.ListingTotals); 0: exact.
         self.LISTING_TOTAL_TTL_SECONDS = float(os.environ.get("LISTING_TOTAL_TTL_SECONDS", "5"))
         self.HOST = os.environ.get("HOST", "0.0.0.0")
@@ -200,6 +203,9 @@ class TestConfig(Config):
         self.TOKEN_TTL_DAYS = 30
         self.SOCKET_MAX_ROOMS = 50
         self.LISTING_TOTAL_TTL_SECONDS = 0  # exact totals; tests of the cache set their own
+        # No background threads touching the database behind a test's back; tests of job
+        # alerts run the matching themselves (or turn this on and catch the task).
+        self.JOB_ALERTS_IN_BACKGROUND = False
         # Limits off so the suite never trips them by accident; tests of the limits turn
         # them on through the `config` fixture. The documented defaults otherwise.
         self.RATELIMIT_ENABLED = False

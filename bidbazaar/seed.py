@@ -103,6 +103,7 @@ def seed_demo(
             deadline=deadline,
             scheduled_deadline=deadline,
             status=AuctionStatus.ACTIVE,
+            alerts_matched_at=now,  # demo history, not news: no job alerts for it
             # Posted before its deadline, whether that is still ahead or already passed.
             created_at=min(now, deadline) - timedelta(hours=rng.randint(8, 240), seconds=n),
         )

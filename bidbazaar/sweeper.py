@@ -1,6 +1,7 @@
 """The in-process deadline sweeper: every CLOSE_SWEEP_SECONDS it closes due auctions, lapses
-unanswered offers, completes undisputed "done" bookings, publishes reviews whose window ended
-and sends the ending_soon notices.
+unanswered offers, completes undisputed "done" bookings, publishes reviews whose window ended,
+sends the ending_soon notices and matches the job alerts of any auction its background
+matching missed.
 
 Safe to run in every server process at once: each is a locked, conditional update, so
 exactly one process makes each transition and emits its events.
@@ -15,7 +16,7 @@ from bidbazaar.extensions import db, log, socketio
 
 def sweep_forever(app: Flask) -> None:
     """Close due auctions every CLOSE_SWEEP_SECONDS; a failed round is logged, not fatal."""
-    from bidbazaar.services import close_expired_auctions, send_ending_soon, sweep_bookings
+    from bidbazaar.services import close_expired_auctions, match_pending_job_alerts, send_ending_soon, sweep_bookings
 
     interval = app.config["CLOSE_SWEEP_SECONDS"]
     while True:
@@ -24,6 +25,7 @@ def sweep_forever(app: Flask) -> None:
                 close_expired_auctions()
                 sweep_bookings()
                 send_ending_soon()  # watchers and outbid bidders, once per deadline window
+                match_pending_job_alerts()  # auctions whose background matching was lost
         except Exception:
             log.exception("deadline sweep failed; retrying next round")
             with app.app_context():

@@ -11,6 +11,7 @@ The doors import every name they use from `bidbazaar.forms`; the building blocks
 forms.fields.
 """
 
+from bidbazaar.forms.alert_forms import SavedSearchForm, SavedSearchPageForm
 from bidbazaar.forms.api_forms import (
     BOOKING_ROLE_CHOICES,
     BOOKING_STATUS_CHOICES,
@@ -147,6 +148,8 @@ __all__ = [
     "RepostForm",
     "ReviewForm",
     "ReviewPageForm",
+    "SavedSearchForm",
+    "SavedSearchPageForm",
     "SocketBidTarget",
     "SocketProxyTarget",
     "UTCDateTimeField",

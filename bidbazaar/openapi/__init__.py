@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bidbazaar.openapi.alerts import alert_schemas
 from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
@@ -66,6 +67,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
             {"name": "notifications", "description": "Stored notifications"},
             {"name": "bookings", "description": "After the award: offers, confirmation, completion, no-shows"},
             {"name": "reviews", "description": "Double-blind reviews, replies and moderation"},
+            {"name": "alerts", "description": "Providers' saved searches: a job_alert for each new matching job"},
             {"name": "categories", "description": "The service taxonomy"},
             {"name": "meta", "description": "Health and this documentation"},
         ],
@@ -78,6 +80,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 **proxy_schemas(),
                 **watching_schemas(responses["Auction"]["properties"]),
                 **question_schemas(),
+                **alert_schemas(),
             },
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a

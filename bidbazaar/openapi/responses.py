@@ -79,7 +79,7 @@ VIEW_EXTRAS: dict[str, dict[str, Schema]] = {
         "username": column_schema(models.User.__table__.c.username),
     },
     "notification": {
-        "type": {"type": "string", "description": "new_bid, outbid, auction_won, auction_lost, ..."},
+        "type": {"type": "string", "description": "new_bid, outbid, auction_won, auction_lost, job_alert, ..."},
         "read": {"type": "boolean"},
     },
     "event": {

@@ -16,6 +16,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     my_bids    a provider's bids, one per auction, with their standing and next action
     watching   what a user watches: one auction's flag, a page's stars, the watchlist
     questions  an auction's public questions for one viewer (masked, never naming the asker)
+    alerts     a provider's saved searches (job alerts) and the listing filters of one
     paging     Page, page_size and the plain paginate the others share
 
 Callers use `queries.X`; the names below are the read side's public API.
@@ -28,6 +29,7 @@ from bidbazaar.queries.admin_bookings import (
     search_bookings,
     search_reviews,
 )
+from bidbazaar.queries.alerts import listing_filters, saved_search_of, saved_searches_of
 from bidbazaar.queries.booking_views import (
     auction_booking_view,
     booking_reviews,
@@ -113,6 +115,7 @@ __all__ = [
     "events_since",
     "is_watching",
     "latest_booking",
+    "listing_filters",
     "listing_totals",
     "my_bids",
     "my_proxy",
@@ -123,6 +126,8 @@ __all__ = [
     "provider_reputation",
     "public_profile",
     "published_reviews",
+    "saved_search_of",
+    "saved_searches_of",
     "search_auctions",
     "search_bookings",
     "search_reviews",

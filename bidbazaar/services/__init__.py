@@ -13,6 +13,7 @@ By concern, highest first (a module imports only those below it; pyproject check
     fulfilment     a confirmed booking: done, complete, cancel, no-show | reviews: double-blind
     bookings       offers after the award: confirm, decline, lapse, pass down the bids
     | watching     watch an auction; its one ending_soon notice per deadline window
+    alerts         providers' saved searches; job alerts for each new auction, once
     locks          the row locks, in one order | notifications | ledger: the event log and
                    its hash chain, room frames after the commit, idempotency receipts
 
@@ -21,6 +22,13 @@ HTTP answer: each door renders its own (REST JSON and status, socket ack, page r
 """
 
 from bidbazaar import provider_models  # noqa: F401  (its tables, until a rule here imports them)
+from bidbazaar.services.alerts import (
+    create_saved_search,
+    delete_saved_search,
+    match_job_alerts,
+    match_pending_job_alerts,
+    update_saved_search,
+)
 from bidbazaar.services.auctions import (
     PostedAuction,
     award_auction,
@@ -59,13 +67,17 @@ __all__ = [
     "complete_booking",
     "confirm_booking",
     "create_auction",
+    "create_saved_search",
     "decide_no_show",
     "decline_booking",
     "delete_category",
+    "delete_saved_search",
     "hide_question",
     "hide_review",
     "mark_done",
     "mark_notifications_read",
+    "match_job_alerts",
+    "match_pending_job_alerts",
     "place_bid",
     "redact_event",
     "remaining_bids",
@@ -81,6 +93,7 @@ __all__ = [
     "sweep_bookings",
     "unwatch_auction",
     "update_auction",
+    "update_saved_search",
     "verify_event_chain",
     "watch_auction",
     "withdraw_bid",

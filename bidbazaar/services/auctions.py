@@ -19,6 +19,7 @@ from bidbazaar.extensions import db
 from bidbazaar.forms import MAX_AUCTION_LENGTH, AuctionForm, form_fields
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, Category, User, utcnow
+from bidbazaar.services.alerts import after_posting
 from bidbazaar.services.bookings import offer_locked
 from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
 from bidbazaar.services.locks import hold_active_account, locked_auction
@@ -53,12 +54,12 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
     key_use = fingerprint("create_auction", None, data)
 
     def write() -> PostedAuction:
-        with write_transaction():
+        with write_transaction() as after_commit:
             hold_active_account(creator)
             replayed = replay(creator, idempotency_key, key_use, PostedAuction.revive)
             if replayed is not None:
                 return replayed
-            auction = post_locked(creator, data, utcnow())
+            auction = post_locked(creator, data, utcnow(), after_commit)
             posted = PostedAuction(to_jsonable(auction.to_dict(creator)))
             remember(creator, idempotency_key, key_use, posted.receipt())
         return posted
@@ -66,9 +67,9 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
     return keyed(creator, idempotency_key, key_use, write, PostedAuction.revive)
 
 
-def post_locked(creator: User, data: dict[str, Any], now: datetime) -> Auction:
-    """Inside a write holding the creator's account: check and store a new auction, and
-    start its log."""
+def post_locked(creator: User, data: dict[str, Any], now: datetime, after_commit: AfterCommit) -> Auction:
+    """Inside a write holding the creator's account: check and store a new auction, start
+    its log, and match it against the job alerts once the write commits (services.alerts)."""
     _validate_auction_fields(data, now)
     auction = Auction(
         **{k: data[k] for k in AUCTION_FIELDS if k in data},
@@ -81,6 +82,7 @@ def post_locked(creator: User, data: dict[str, Any], now: datetime) -> Auction:
     db.session.add(auction)
     db.session.flush()
     record_event(auction, "auction_created", {"auction": auction.to_dict(None)}, now)
+    after_posting(after_commit, auction.id)
     return auction
 
 

@@ -67,7 +67,9 @@ def repost_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Post
                 "CONFLICT", "This job was already posted again", {"new_auction_id": earlier["new_auction_id"]}
             )
         now = utcnow()
-        auction = post_locked(user, {field: getattr(old, field) for field in AUCTION_FIELDS} | changes, now)
+        auction = post_locked(
+            user, {field: getattr(old, field) for field in AUCTION_FIELDS} | changes, now, after_commit
+        )
         log_event = record_event(old, REPOSTED, {"new_auction_id": auction.id}, now)
         broadcast(after_commit, "auction_reposted", {"auction_id": old.id, "new_auction_id": auction.id}, log_event)
         posted = PostedAuction(to_jsonable(auction.to_dict(user)))
