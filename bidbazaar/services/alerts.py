@@ -220,7 +220,7 @@ def match_job_alerts(auction_id: int) -> int:
         claimed = db.session.execute(
             update(Auction)
             .where(Auction.id == auction_id, Auction.alerts_matched_at.is_(None))
-            .values(alerts_matched_at=now)
+            .values(alerts_matched_at=now, updated_at=Auction.updated_at)  # a notice, not an edit
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:

@@ -133,7 +133,7 @@ def send_ending_soon_for(auction_id: int) -> int:
                 Auction.deadline <= now + window,
                 Auction.deadline > now,
             )
-            .values(ending_soon_sent_at=now)
+            .values(ending_soon_sent_at=now, updated_at=Auction.updated_at)  # a notice, not an edit
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
