@@ -33,6 +33,10 @@ DEFAULT_ENV = {
     # Load tests sign up and bid from one address far faster than any person; tests of the
     # limits themselves set it back to true.
     "RATELIMIT_ENABLED": "false",
+    # Test auctions close within seconds, so each would be "ending soon" at once and its
+    # bidders would get a notice that tests counting notifications do not expect; the
+    # notice's own tests (tests/watching) sweep in-process.
+    "ENDING_SOON_MINUTES": "0",
 }
 
 
