@@ -8,7 +8,8 @@ Test modules import from here, never from conftest or from each other.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,3 +231,29 @@ def ack(sock: Any, event: str, data: Any) -> Any:
     """Emit `event` on the test socket and return the handler's acknowledgement."""
     with sock.app.app_context():  # each event gets its own context, as in the server
         return sock.emit(event, data, namespace=NS, callback=True)
+
+
+def race(app: Any, *calls: Callable[[], Any], timeout: float = 30.0) -> list[Any]:
+    """Run the calls at once, one thread each (released together by a barrier), each in a
+    fresh app context and database session, as several server processes would; returns
+    each call's result or the exception it raised, in order."""
+    results: list[Any] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        with app.app_context():
+            barrier.wait(timeout=10)
+            try:
+                results[index] = call()
+            except Exception as exc:  # the refusal is the result
+                results[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads)
+    return results

@@ -3,8 +3,6 @@ job_alert notifications a user holds, and running calls at once in threads."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,27 +33,3 @@ def alerts_of(user: User | int) -> list[Notification]:
             .order_by(Notification.id)
         )
     )
-
-
-def at_once(app: Any, *calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls together, one thread and app context each; each result or exception."""
-    results: list[Any] = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        with app.app_context():
-            barrier.wait(timeout=10)
-            try:
-                results[index] = call()
-            except Exception as exc:
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results

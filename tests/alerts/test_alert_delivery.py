@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from alert_helpers import alerts_of, at_once, save_search
-from helpers import auction_payload, fresh
+from alert_helpers import alerts_of, save_search
+from helpers import auction_payload, fresh, race
 
 from bidbazaar import services, sweeper
 from bidbazaar.extensions import db
@@ -74,7 +74,7 @@ def test_two_runs_at_once_for_one_auction_send_each_alert_once(app, make_auction
     save_search(provider, keywords="sink")
     save_search(rival, location="Mumbai")
     auction_id = make_auction().id
-    results = at_once(app, *(lambda: services.match_job_alerts(auction_id) for _ in range(4)))
+    results = race(app, *(lambda: services.match_job_alerts(auction_id) for _ in range(4)))
     assert sorted(results) == [0, 0, 0, 2], results
     assert len(alerts_of(provider)) == len(alerts_of(rival)) == 1
 
@@ -112,7 +112,7 @@ def test_the_sweeper_catches_up_an_auction_whose_matching_never_ran(app, make_au
 def test_the_sweeper_and_a_background_run_at_once_alert_once(app, make_auction, provider):
     save_search(provider, keywords="sink")
     auction_id = make_auction().id
-    results = at_once(app, services.match_pending_job_alerts, lambda: services.match_job_alerts(auction_id))
+    results = race(app, services.match_pending_job_alerts, lambda: services.match_job_alerts(auction_id))
     assert sorted(results) == [0, 1], results
     assert len(alerts_of(provider)) == 1
 

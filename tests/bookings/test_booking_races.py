@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from booking_helpers import chain, event_count, fresh_booking, make_due, notes
+from helpers import race
 from sqlalchemy import func, select, text, update
 
 from bidbazaar import services
@@ -22,31 +23,6 @@ from bidbazaar.models import Auction, User, utcnow
 from bidbazaar.services.bookings import lapse_if_due
 
 ROUNDS = 3
-
-
-def race(app: Any, *calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at once, one thread each (released together by a barrier), each in a
-    fresh app context; returns each call's result or the exception it raised, in order."""
-    results: list[Any] = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        with app.app_context():
-            barrier.wait(timeout=10)
-            try:
-                results[index] = call()
-            except Exception as exc:  # the refusal is the result
-                results[index] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def as_user(user_id: int, action: Callable[[User], Any]) -> Callable[[], Any]:
