@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from alert_helpers import SEARCHES_URL, at_once, save_search
-from helpers import assert_error, category_id, count, db_state
+from alert_helpers import SEARCHES_URL, save_search
+from helpers import assert_error, category_id, count, db_state, race
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +84,7 @@ def test_concurrent_saves_never_exceed_the_limit(app, provider):
     def create() -> Any:
         return services.create_saved_search(db.session.get(User, provider_id), {"name": "race"})
 
-    results = at_once(app, *(create for _ in range(6)))
+    results = race(app, *(create for _ in range(6)))
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 4 and all(r.code == "TOO_MANY_SEARCHES" for r in refused), results
     assert count(SavedSearch, SavedSearch.user_id == provider_id) == MAX_SAVED_SEARCHES
