@@ -1,5 +1,5 @@
-"""Fixtures the watching tests share: a JSON caller with bearer tokens, a refusal that must
-leave the database as it was, and a statement counter."""
+"""Fixtures the watching tests share: a refusal that must leave the database as it was
+(the JSON caller `api` and `count_statements` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,8 @@ from typing import Any
 
 import pytest
 from helpers import assert_error, db_state
-from sqlalchemy import event
 
-from bidbazaar.extensions import db
 from bidbazaar.models import User
-
-
-@pytest.fixture
-def api(client, bearer) -> Callable[..., Any]:
-    """api(method, path, user=None, json=None): a JSON call with the user's bearer token
-    (anonymous without one); tokens are made once per user."""
-    tokens: dict[int, dict[str, str]] = {}
-
-    def call(method: str, path: str, user: User | None = None, json: Any = None, **kwargs: Any) -> Any:
-        headers = kwargs.pop("headers", {})
-        if user is not None:
-            if user.id not in tokens:
-                tokens[user.id] = bearer(user)
-            headers = {**tokens[user.id], **headers}
-        return client.open(path, method=method, json=json, headers=headers, **kwargs)
-
-    call.login = lambda user: tokens.setdefault(user.id, bearer(user))  # type: ignore[attr-defined]
-    return call
 
 
 @pytest.fixture
@@ -46,24 +26,3 @@ def refused(api) -> Callable[..., dict[str, Any]]:
         return body
 
     return check
-
-
-@pytest.fixture
-def count_statements(app) -> Callable[[Callable[[], Any]], int]:
-    """count_statements(call): how many SQL statements the call ran (its answer must be 200)."""
-
-    def run(call: Callable[[], Any]) -> int:
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = call()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        assert response.status_code == 200, response.get_json()
-        return len(statements)
-
-    return run
