@@ -19,6 +19,9 @@ RATE_LIMIT_SETTINGS = (
     "REGISTER_RATE_LIMIT",
     "BID_RATE_LIMIT",
     "QUESTION_RATE_LIMIT",
+    "VERIFY_RESEND_RATE_LIMIT",
+    "PASSWORD_RESET_RATE_LIMIT",
+    "PASSWORD_RESET_ADDRESS_LIMIT",
 )
 
 
@@ -121,6 +124,23 @@ class Config:
         # Match a new auction against the job alerts in the background right after it is
         # posted; off, only the sweeper (or `flask match-alerts`) matches it.
         self.JOB_ALERTS_IN_BACKGROUND = env_bool("JOB_ALERTS_IN_BACKGROUND", True)
+        # Email (docs/email.md). MAIL_URL: smtp://user:pass@host:587?starttls=true or
+        # smtps://user:pass@host:465; unset, development writes .eml files to MAIL_DIR and
+        # production sends nothing (a warning at start, `mail: "not_configured"` in health).
+        self.MAIL_URL = os.environ.get("MAIL_URL") or None
+        self.MAIL_DIR = os.environ.get("MAIL_DIR") or None  # default: instance/mail
+        self.MAIL_FROM = os.environ.get("MAIL_FROM") or "Bid Bazaar <no-reply@localhost>"
+        # Links in emails are built from BASE_URL, never from the request's Host header.
+        self.BASE_URL = (os.environ.get("BASE_URL") or f"http://localhost:{env_int('PORT', 5050)}").rstrip("/")
+        self.MAIL_SEND_SECONDS = env_float("MAIL_SEND_SECONDS", 5)  # 0: no sender in this process
+        self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+        self.MAIL_RETRY_SECONDS = env_float("MAIL_RETRY_SECONDS", 30)  # doubles after each failure
+        self.MAIL_BATCH_SIZE = env_int("MAIL_BATCH_SIZE", 50)
+        self.MAIL_TIMEOUT_SECONDS = env_float("MAIL_TIMEOUT_SECONDS", 20)
+        self.REQUIRE_EMAIL_VERIFICATION = env_bool("REQUIRE_EMAIL_VERIFICATION", False)
+        self.EMAIL_VERIFY_HOURS = env_float("EMAIL_VERIFY_HOURS", 48)
+        self.RESET_TOKEN_MINUTES = env_float("RESET_TOKEN_MINUTES", 30)
+        self.DIGEST_HOUR_IST = env_int("DIGEST_HOUR_IST", 8)
         # How long a listing's pagination total is reused (queries.ListingTotals); 0: exact.
         self.LISTING_TOTAL_TTL_SECONDS = float(os.environ.get("LISTING_TOTAL_TTL_SECONDS", "5"))
         self.HOST = os.environ.get("HOST", "0.0.0.0")
@@ -158,6 +178,9 @@ class Config:
         self.REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT") or "5 per minute"
         self.BID_RATE_LIMIT = os.environ.get("BID_RATE_LIMIT") or "30 per minute"
         self.QUESTION_RATE_LIMIT = os.environ.get("QUESTION_RATE_LIMIT") or "5 per minute;30 per day"
+        self.VERIFY_RESEND_RATE_LIMIT = os.environ.get("VERIFY_RESEND_RATE_LIMIT") or "3 per hour"
+        self.PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT") or "10 per hour"  # per IP
+        self.PASSWORD_RESET_ADDRESS_LIMIT = os.environ.get("PASSWORD_RESET_ADDRESS_LIMIT") or "3 per hour"
         # Proxies in front of us whose X-Forwarded-* headers we believe: 0 ignores them
         # (a client could forge its address), 1 behind nginx.
         self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
@@ -175,6 +198,10 @@ class Config:
             raise RuntimeError("LOG_FORMAT must be json or text")
         if not 0 <= self.LOW_BID_RATIO < 1:
             raise RuntimeError("LOW_BID_RATIO must be at least 0 and below 1")
+        if not 0 <= self.DIGEST_HOUR_IST <= 23:
+            raise RuntimeError("DIGEST_HOUR_IST must be an hour from 0 to 23")
+        if self.MAIL_MAX_ATTEMPTS < 1:
+            raise RuntimeError("MAIL_MAX_ATTEMPTS must be at least 1")
         if self.SOCKET_MAX_ROOMS < 1:
             raise RuntimeError("SOCKET_MAX_ROOMS must be at least 1")
         if self.APP_ENV == "production":
@@ -206,6 +233,11 @@ class TestConfig(Config):
         # No background threads touching the database behind a test's back; tests of job
         # alerts run the matching themselves (or turn this on and catch the task).
         self.JOB_ALERTS_IN_BACKGROUND = False
+        # No mail sender thread either: tests of delivery run the sender themselves.
+        self.MAIL_SEND_SECONDS = 0
+        self.MAIL_URL = None
+        self.BASE_URL = "http://localhost:5050"
+        self.REQUIRE_EMAIL_VERIFICATION = False
         # Limits off so the suite never trips them by accident; tests of the limits turn
         # them on through the `config` fixture. The documented defaults otherwise.
         self.RATELIMIT_ENABLED = False
@@ -216,4 +248,7 @@ class TestConfig(Config):
         self.REGISTER_RATE_LIMIT = "5 per minute"
         self.BID_RATE_LIMIT = "30 per minute"
         self.QUESTION_RATE_LIMIT = "5 per minute;30 per day"
+        self.VERIFY_RESEND_RATE_LIMIT = "3 per hour"
+        self.PASSWORD_RESET_RATE_LIMIT = "10 per hour"
+        self.PASSWORD_RESET_ADDRESS_LIMIT = "3 per hour"
         self.TRUSTED_PROXIES = 0

@@ -167,6 +167,16 @@ class AfterCommit(list[Callable[[], None]]):
     def __init__(self) -> None:
         super().__init__()
         self.before_commit: list[Callable[[], None]] = []
+        self._batches: dict[str, list[Any]] = {}
+
+    def batch(self, key: str, prepare: Callable[[list[Any]], None]) -> list[Any]:
+        """A list the transaction's writers share under `key`; `prepare` gets it once, among
+        the before_commit callables: rows for many items then cost one query, not one each."""
+        items = self._batches.get(key)
+        if items is None:
+            items = self._batches[key] = []
+            self.before_commit.append(lambda: prepare(items))
+        return items
 
 
 class _Turn:

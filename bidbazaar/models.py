@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     provider_verified = db.Column(db.Boolean, nullable=False, default=False)
     is_admin = db.Column(db.Boolean, nullable=False, default=False)
     is_active = db.Column(db.Boolean, nullable=False, default=True)
+    # The address proved by a link mailed to it (mail_models.AccountToken); changing the
+    # email clears it. Only a verified address gets notification emails.
+    email_verified = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -78,6 +81,7 @@ class User(UserMixin, db.Model):
         return {
             **self.to_public_dict(),
             "email": self.email,
+            "email_verified": self.email_verified,
             "phone": self.phone,
             "is_admin": self.is_admin,
             "is_active": self.is_active,

@@ -12,6 +12,13 @@ from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, Notification, User, utcnow
+from bidbazaar.services.outbox import enqueue_notification_emails
+
+
+def _email(after_commit: AfterCommit, notes: list[Notification]) -> None:
+    """The transaction's notifications become outbox rows (by each recipient's choice) in
+    one batch just before its commit: emailed if and only if the write commits."""
+    after_commit.batch("email", enqueue_notification_emails).extend(notes)
 
 
 def notify(
@@ -37,6 +44,7 @@ def notify(
         rooms.extend(realtime.personal_rooms(user_id))
 
     after_commit.before_commit.append(render)
+    _email(after_commit, [note])
     after_commit.append(lambda: realtime.publish("notification", payload, rooms))
 
 
@@ -65,6 +73,7 @@ def notify_many(
             realtime.publish("notification", payload, user_rooms)
 
     after_commit.before_commit.append(render)
+    _email(after_commit, rows)
     after_commit.append(publish)
 
 
