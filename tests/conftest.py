@@ -134,6 +134,7 @@ def make_user(app: Any) -> Callable[..., User]:
         verified: bool = False,
         admin: bool = False,
         active: bool = True,
+        email_verified: bool = False,
     ) -> User:
         name = username or f"user{next(counter)}"
         user = User(
@@ -144,6 +145,7 @@ def make_user(app: Any) -> Callable[..., User]:
             provider_verified=verified,
             is_admin=admin,
             is_active=active,
+            email_verified=email_verified,
         )
         db.session.add(user)
         db.session.commit()
