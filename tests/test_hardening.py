@@ -367,7 +367,8 @@ def test_the_pages_have_no_inline_scripts_or_styles():
     offenders = [
         str(path.relative_to(ROOT))
         for path in (ROOT / "templates").rglob("*.html")
-        if inline.search(path.read_text(encoding="utf-8"))
+        # Emails are not pages the CSP covers, and mail clients ignore linked stylesheets.
+        if path.parent.name != "email" and inline.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
 
