@@ -16,7 +16,7 @@ the worker with the bids. Every turn bids on 1,000 auctions of its own (no turn 
 ladder from the one before).
 
     python -m bench.mail                         # SQLite -> bench/RESULTS-mail.md (+ .json)
-    python -m bench.mail --db postgresql         # database bb_bench_mail, dropped and created
+    python -m bench.mail --db postgresql         # database bb_bench_mail (--database), dropped and created
     python -m bench.mail --smoke                 # ~1 minute; report in a temp file (.ci/bench-smoke)
 
 Exits non-zero when the harness broke (a 5xx, no accepted bid, a traceback in the server's
@@ -234,6 +234,11 @@ def render(facts: dict, turns: list[Turn], figures: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mail", description=__doc__)
     parser.add_argument("--db", choices=data.KINDS, default="sqlite")
+    parser.add_argument(
+        "--database",
+        default="bb_bench_mail",
+        help="PostgreSQL/MySQL database, dropped and created (default bb_bench_mail)",
+    )
     parser.add_argument("--auctions", type=int, help="seed-demo size (default 1000; smoke 50)")
     parser.add_argument("--rounds", type=int, help="off/on pairs, every second one reversed (default 2: A B B A)")
     parser.add_argument("--duration", type=float, help="seconds of bidding per turn (default 10; smoke 3)")
@@ -248,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     args.duration = args.duration or (3.0 if args.smoke else 10.0)
     workdir = Path(tempfile.mkdtemp(prefix="bb-bench-mail-"))
     args.out = args.out or (workdir / "RESULTS-mail.md" if args.smoke else OUT)
-    data.PG_DATABASE, data.MY_DATABASE = "bb_bench_mail", "bb_bench_mail_my"  # never the main bench's
+    data.PG_DATABASE = data.MY_DATABASE = args.database  # never the main bench's
     started = time.monotonic()
     facts = report.machine_facts()
     facts.update(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from bidbazaar.database import write_transaction
+from bidbazaar.database import retried, write_transaction
 from bidbazaar.extensions import db
 from bidbazaar.mail_models import MailStatus, OutboundEmail
 from bidbazaar.values import utcnow
 
 
+@retried
 def retry_failed_emails(ids: list[int] | None) -> int:
     """Failed messages back to pending, due now, with a fresh attempt count: those in `ids`,
     or every failed one when `ids` is None. Returns how many were queued again."""
