@@ -14,6 +14,7 @@ from flask import Flask
 
 from bidbazaar import (
     accounts,
+    admin_outbox,
     admin_routes,
     alert_pages,
     alert_routes,
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_docs.docs, url_prefix="/api")  # OpenAPI document + Swagger UI
     app.register_blueprint(routes.pages)
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
+    app.register_blueprint(admin_outbox.admin_outbox)  # /admin/outbox: the email outbox, retry
     app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles
     app.register_blueprint(proxy_routes.proxy_pages)  # the auto-bid floor box on the auction page
     app.register_blueprint(watch_routes.watch_api, url_prefix="/api")  # my bids, the watchlist

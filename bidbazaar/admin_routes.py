@@ -31,6 +31,7 @@ from bidbazaar.extensions import db
 from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
 from bidbazaar.forms.admin_forms import AdminBookingsForm, AdminReviewsForm, DecideNoShowForm, HideReviewPageForm
 from bidbazaar.models import Category, User
+from bidbazaar.queries import outbox as outbox_views
 from bidbazaar.services import deactivation
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -64,6 +65,7 @@ def dashboard() -> Any:
         by_status=queries.auctions_by_status(),
         bookings=queries.booking_figures(),
         attention=queries.count_needing_attention(),
+        failed_emails=outbox_views.failed_count(),
     )
 
 
