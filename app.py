@@ -24,6 +24,8 @@ from bidbazaar import (
     booking_routes,
     cli,
     database,
+    email_pages,
+    email_routes,
     errors,
     http_guards,
     logs,
@@ -113,4 +115,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(question_pages.question_pages)  # ask and answer on the auction page
     app.register_blueprint(alert_routes.alerts_api, url_prefix="/api")  # saved searches (job alerts)
     app.register_blueprint(alert_pages.alert_pages)  # /alerts, and saving /auctions' filters
+    app.register_blueprint(email_routes.email_api, url_prefix="/api")  # verify email, reset password
+    app.register_blueprint(email_pages.email_pages)  # forgot/reset password, verify email pages
     socket_events.register(socketio)

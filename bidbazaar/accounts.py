@@ -27,7 +27,7 @@ from bidbazaar.database import retried, write_transaction
 from bidbazaar.errors import DomainError, is_api_request
 from bidbazaar.extensions import db, log
 from bidbazaar.models import AuthToken, User, utcnow
-from bidbazaar.services import deactivation
+from bidbazaar.services import account_tokens, deactivation
 
 _signals = Namespace()
 #: Sent with user_id and token_ids (None meaning every credential of the user) after the
@@ -80,7 +80,11 @@ def authenticate(login: str, password: str) -> User:
 
 
 def register_user(username: str, email: str, password: str, is_service_provider: bool) -> User:
-    """Create an account; USERNAME_TAKEN / EMAIL_TAKEN when either is in use (any case)."""
+    """Create an account; USERNAME_TAKEN / EMAIL_TAKEN when either is in use (any case).
+
+    The user, its verification token and the verification email's outbox row are one
+    commit: an account never exists without its email on the way, nor an email without it.
+    """
     _ensure_unique(username=username, email=email)
     user = User(
         username=username,
@@ -90,6 +94,7 @@ def register_user(username: str, email: str, password: str, is_service_provider:
     )
     db.session.add(user)
     try:
+        account_tokens.issue_verification(user)  # its flush meets a racing twin's unique key
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -216,16 +221,21 @@ def revoke_all_credentials(user: User) -> None:
 
 
 def update_profile(user: User, changes: dict[str, Any], *, with_api_token: bool = True) -> dict[str, Any]:
-    """Apply a partial profile update; a password change ends every other credential.
+    """Apply a partial profile update; a password change ends every other credential, and
+    a new email address is unverified until its emailed link is followed (same commit).
 
     Returns fresh credentials when the password changed (this browser stays logged in;
     `with_api_token` as for start_session).
     A JSON null for an optional field means "not given": it changes nothing.
     """
     changes = {name: value for name, value in changes.items() if value is not None}
-    if "email" in changes:
+    if "email" in changes and changes["email"] != user.email:
         _ensure_unique(email=changes["email"], exclude=user.id)
+        # A new address is unproved until its own link is followed; the old address's
+        # pending link stops working (its token names the old address).
         user.email = changes["email"]
+        user.email_verified = False
+        account_tokens.issue_verification(user)
     if "is_service_provider" in changes:
         user.is_service_provider = changes["is_service_provider"]
     if "phone" in changes:

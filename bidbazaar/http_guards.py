@@ -20,7 +20,16 @@ from bidbazaar.values import MAX_ID
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Logging in and registering need no CSRF token: they carry no session yet, and the
 #: JSON-only rule already stops a cross-site HTML form from reaching them.
-CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login", "api.register"})
+#: The emailed-link endpoints likewise: the link's token is the credential.
+CSRF_EXEMPT_ENDPOINTS = frozenset(
+    {
+        "api.login",
+        "api.register",
+        "email_api.verify_email",
+        "email_api.request_password_reset",
+        "email_api.confirm_password_reset",
+    }
+)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 HTML_CSP = (

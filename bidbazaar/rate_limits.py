@@ -34,6 +34,10 @@ QUESTION_SCOPE = "questions"
 PASSWORD_FAILURE_SCOPE = "password-failures"
 LOGIN_ACCOUNT_SCOPE = "login-account"
 LOGIN_ADDRESS_SCOPE = "login-address"
+#: The reset request's budgets (REST and the page share them) and the resend budget per user.
+RESET_ADDRESS_SCOPE = "password-reset-address"
+RESET_CLIENT_SCOPE = "password-reset-client"
+VERIFY_RESEND_SCOPE = "verify-resend"
 #: A monitoring probe that gets 429 would report a healthy server as down.
 EXEMPT_ENDPOINTS = frozenset({"api.health"})
 
@@ -138,6 +142,42 @@ def changes_password() -> bool:
 
 def limit_registrations(view: View) -> View:
     return limiter.limit(setting("REGISTER_RATE_LIMIT"), key_func=client_address, methods=["POST"])(view)
+
+
+def reset_address() -> str:
+    """The address a password reset is asked for, as the accounts match it (lower-cased,
+    stripped), whether or not an account uses it: the limit must not tell them apart."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        address = body.get("email") if isinstance(body, dict) else None
+    else:
+        address = request.form.get("email")
+    if not isinstance(address, str) or not address.strip():
+        return client_address()
+    return f"reset:{address.strip().lower()[:254]}"
+
+
+def limit_password_resets(view: View) -> View:
+    """PASSWORD_RESET_RATE_LIMIT per client address and PASSWORD_RESET_ADDRESS_LIMIT per
+    address asked for: nobody floods one mailbox, nor many. Shared by the API and the page."""
+    per_address = limiter.shared_limit(
+        setting("PASSWORD_RESET_ADDRESS_LIMIT"), scope=RESET_ADDRESS_SCOPE, key_func=reset_address, methods=["POST"]
+    )
+    per_client = limiter.shared_limit(
+        setting("PASSWORD_RESET_RATE_LIMIT"), scope=RESET_CLIENT_SCOPE, key_func=client_address, methods=["POST"]
+    )
+    return per_client(per_address(view))
+
+
+def limit_verification_resends(view: View) -> View:
+    """VERIFY_RESEND_RATE_LIMIT resent verification emails per user, API and page together.
+    Put it under login_required."""
+    return limiter.shared_limit(
+        setting("VERIFY_RESEND_RATE_LIMIT"),
+        scope=VERIFY_RESEND_SCOPE,
+        key_func=lambda: f"user:{current_user.id}" if current_user.is_authenticated else client_address(),
+        methods=["POST"],
+    )(view)
 
 
 @limiter.shared_limit(setting("BID_RATE_LIMIT"), scope=BID_SCOPE, key_func=lambda: g.bid_budget_key)

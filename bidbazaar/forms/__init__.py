@@ -6,6 +6,7 @@
 - forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`);
 - forms.watch_forms: the query strings of My bids and the watchlist.
 - forms.question_forms: asking and answering public questions.
+- forms.email_forms: email verification and password reset.
 
 The doors import every name they use from `bidbazaar.forms`; the building blocks stay in
 forms.fields.
@@ -43,6 +44,12 @@ from bidbazaar.forms.api_forms import (
     ReviewForm,
     SocketBidTarget,
     SocketProxyTarget,
+)
+from bidbazaar.forms.email_forms import (
+    PasswordResetConfirmForm,
+    PasswordResetForm,
+    ResetPasswordPageForm,
+    VerifyEmailForm,
 )
 from bidbazaar.forms.fields import (
     IDEMPOTENCY_KEY_MESSAGE,
@@ -135,6 +142,8 @@ __all__ = [
     "NoShowPageForm",
     "NotificationsReadForm",
     "PageForm",
+    "PasswordResetConfirmForm",
+    "PasswordResetForm",
     "ProfileForm",
     "ProxyForm",
     "ProxyPageForm",
@@ -146,6 +155,7 @@ __all__ = [
     "ReplyForm",
     "ReplyPageForm",
     "RepostForm",
+    "ResetPasswordPageForm",
     "ReviewForm",
     "ReviewPageForm",
     "SavedSearchForm",
@@ -154,6 +164,7 @@ __all__ = [
     "SocketProxyTarget",
     "UTCDateTimeField",
     "UserSearchForm",
+    "VerifyEmailForm",
     "WatchingSearchForm",
     "accepted_json_types",
     "form_errors",

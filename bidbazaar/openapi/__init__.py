@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bidbazaar.openapi.account_email import account_email_schemas
 from bidbazaar.openapi.alerts import alert_schemas
 from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.operations import ANONYMOUS, render
@@ -81,6 +82,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 **watching_schemas(responses["Auction"]["properties"]),
                 **question_schemas(),
                 **alert_schemas(),
+                **account_email_schemas(),
             },
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a

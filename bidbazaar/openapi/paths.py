@@ -8,6 +8,7 @@ this table in step with app.url_map (every /api route, no phantom, operationIds)
 from __future__ import annotations
 
 from bidbazaar import forms
+from bidbazaar.openapi.account_email import account_email_operations
 from bidbazaar.openapi.alerts import alert_operations
 from bidbazaar.openapi.bookings import booking_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
@@ -184,6 +185,7 @@ def operations() -> dict[str, Operation]:
         **watching_operations(),
         **question_operations(),  # public questions (question_routes)
         **alert_operations(),  # saved searches (alert_routes)
+        **account_email_operations(),  # verify email, reset password (email_routes)
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

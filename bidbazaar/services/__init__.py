@@ -16,6 +16,7 @@ By concern, highest first (a module imports only those below it; pyproject check
     alerts         providers' saved searches; job alerts for each new auction, once
     locks          the row locks, in one order | notifications | ledger: the event log and
                    its hash chain, room frames after the commit, idempotency receipts
+    account_tokens single-use emailed links (verify, reset); the verified-email gate
 
 Services return domain results (an Auction, a Bid, a PlacedBid, a PostedAuction), never an
 HTTP answer: each door renders its own (REST JSON and status, socket ack, page redirect).

@@ -19,6 +19,7 @@ from bidbazaar.extensions import db
 from bidbazaar.forms import MAX_AUCTION_LENGTH, AuctionForm, form_fields
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, AuctionStatus, Bid, BidStatus, Category, User, utcnow
+from bidbazaar.services.account_tokens import require_verified_email
 from bidbazaar.services.alerts import after_posting
 from bidbazaar.services.bookings import offer_locked
 from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, record_event, remember, replay
@@ -70,6 +71,7 @@ def create_auction(creator: User, data: dict[str, Any], idempotency_key: str | N
 def post_locked(creator: User, data: dict[str, Any], now: datetime, after_commit: AfterCommit) -> Auction:
     """Inside a write holding the creator's account: check and store a new auction, start
     its log, and match it against the job alerts once the write commits (services.alerts)."""
+    require_verified_email(creator)
     _validate_auction_fields(data, now)
     auction = Auction(
         **{k: data[k] for k in AUCTION_FIELDS if k in data},

@@ -22,6 +22,7 @@ from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import Auction, Bid, BidStatus, User
+from bidbazaar.services.account_tokens import require_verified_email
 from bidbazaar.services.auctions import lowest_active_bid
 from bidbazaar.services.ledger import Receipt, broadcast, record_event
 from bidbazaar.services.notifications import notify
@@ -48,11 +49,13 @@ class PlacedBid(Receipt):
 
 
 def check_bidder(bidder: User, auction: Auction) -> None:
-    """Who may bid: a provider (verified, when the site requires it) that did not post the job."""
+    """Who may bid: a provider (verified, and with a proved email, when the site requires
+    either) that did not post the job."""
     if not bidder.is_service_provider:
         raise DomainError("NOT_A_PROVIDER", "Only service providers can bid")
     if current_app.config["REQUIRE_PROVIDER_VERIFICATION"] and not bidder.provider_verified:
         raise DomainError("PROVIDER_NOT_VERIFIED", "Your provider account is not verified yet")
+    require_verified_email(bidder)  # REQUIRE_EMAIL_VERIFICATION
     if auction.created_by == bidder.id:
         raise DomainError("SELF_BID", "You cannot bid on your own auction")
 

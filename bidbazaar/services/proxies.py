@@ -231,6 +231,8 @@ def _live_proxies(auction: Auction) -> list[ProxyBid]:
     )
     if current_app.config["REQUIRE_PROVIDER_VERIFICATION"]:
         query = query.where(User.provider_verified.is_(True))
+    if current_app.config["REQUIRE_EMAIL_VERIFICATION"]:  # as check_bidder: no auto bid either
+        query = query.where(User.email_verified.is_(True))
     return list(db.session.scalars(query))
 
 
