@@ -26,6 +26,8 @@ from bidbazaar import (
     errors,
     http_guards,
     logs,
+    preference_pages,
+    preference_routes,
     proxy_routes,
     question_pages,
     question_routes,
@@ -111,4 +113,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(question_pages.question_pages)  # ask and answer on the auction page
     app.register_blueprint(alert_routes.alerts_api, url_prefix="/api")  # saved searches (job alerts)
     app.register_blueprint(alert_pages.alert_pages)  # /alerts, and saving /auctions' filters
+    app.register_blueprint(preference_routes.email_preferences_api, url_prefix="/api")  # email preferences
+    app.register_blueprint(preference_pages.preference_pages)  # /settings/email, one-click unsubscribe
     socket_events.register(socketio)

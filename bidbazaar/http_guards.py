@@ -19,8 +19,10 @@ from bidbazaar.values import MAX_ID
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Logging in and registering need no CSRF token: they carry no session yet, and the
-#: JSON-only rule already stops a cross-site HTML form from reaching them.
-CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login", "api.register"})
+#: JSON-only rule already stops a cross-site HTML form from reaching them. The one-click
+#: unsubscribe (RFC 8058) is posted by mail providers without cookies: its signed token
+#: is the authority, and all it can do is turn emails off.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login", "api.register", "email_pages.unsubscribe"})
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 HTML_CSP = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bidbazaar import forms
 from bidbazaar.openapi.alerts import alert_operations
 from bidbazaar.openapi.bookings import booking_operations
+from bidbazaar.openapi.email_preferences import email_preference_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
 from bidbazaar.openapi.proxies import proxy_operations
 from bidbazaar.openapi.questions import question_operations
@@ -184,6 +185,7 @@ def operations() -> dict[str, Operation]:
         **watching_operations(),
         **question_operations(),  # public questions (question_routes)
         **alert_operations(),  # saved searches (alert_routes)
+        **email_preference_operations(),  # email preferences (preference_routes)
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",
