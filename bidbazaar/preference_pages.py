@@ -46,8 +46,13 @@ def email_settings() -> Any:
 def save_email_settings() -> Any:
     form = EmailPreferencesForm()
     if form.validate_on_submit():
+        # Only what the user changed is written: a type left at its default keeps
+        # following the default rather than pinning today's.
+        current = services.preferences_of(current_user)
+        changes = {type_: mode for type_, mode in form_values(form).items() if mode != current[type_]}
         try:
-            services.set_preferences(current_user, form_values(form))
+            if changes:
+                services.set_preferences(current_user, changes)
         except DomainError as exc:
             apply_errors(form, exc)
         else:

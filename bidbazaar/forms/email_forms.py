@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from bidbazaar.mail_models import EMAIL_TYPES, EmailMode
 
-MODE_CHOICES = [(EmailMode.INSTANT, "Instant"), (EmailMode.DIGEST, "Daily digest"), (EmailMode.OFF, "Off")]
+MODE_CHOICES = [
+    SelectChoice(EmailMode.INSTANT, "Instant"),
+    SelectChoice(EmailMode.DIGEST, "Daily digest"),
+    SelectChoice(EmailMode.OFF, "Off"),
+]
 
 
 class EmailPreferencesForm(FlaskForm):
