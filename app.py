@@ -29,6 +29,8 @@ from bidbazaar import (
     errors,
     http_guards,
     logs,
+    preference_pages,
+    preference_routes,
     proxy_routes,
     question_pages,
     question_routes,
@@ -117,4 +119,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(alert_pages.alert_pages)  # /alerts, and saving /auctions' filters
     app.register_blueprint(email_routes.email_api, url_prefix="/api")  # verify email, reset password
     app.register_blueprint(email_pages.email_pages)  # forgot/reset password, verify email pages
+    app.register_blueprint(preference_routes.email_preferences_api, url_prefix="/api")  # email preferences
+    app.register_blueprint(preference_pages.preference_pages)  # /settings/email, one-click unsubscribe
     socket_events.register(socketio)

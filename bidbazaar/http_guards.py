@@ -28,6 +28,9 @@ CSRF_EXEMPT_ENDPOINTS = frozenset(
         "email_api.verify_email",
         "email_api.request_password_reset",
         "email_api.confirm_password_reset",
+        # The one-click unsubscribe (RFC 8058) is posted by mail providers without cookies:
+        # its signed token is the authority, and all it can do is turn emails off.
+        "preferences.unsubscribe",
     }
 )
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

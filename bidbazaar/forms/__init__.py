@@ -7,6 +7,7 @@
 - forms.watch_forms: the query strings of My bids and the watchlist.
 - forms.question_forms: asking and answering public questions.
 - forms.email_forms: email verification and password reset.
+- forms.preference_forms: the /settings/email choices (EmailPreferencesForm).
 
 The doors import every name they use from `bidbazaar.forms`; the building blocks stay in
 forms.fields.

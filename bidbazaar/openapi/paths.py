@@ -11,6 +11,7 @@ from bidbazaar import forms
 from bidbazaar.openapi.account_email import account_email_operations
 from bidbazaar.openapi.alerts import alert_operations
 from bidbazaar.openapi.bookings import booking_operations
+from bidbazaar.openapi.email_preferences import email_preference_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
 from bidbazaar.openapi.proxies import proxy_operations
 from bidbazaar.openapi.questions import question_operations
@@ -186,6 +187,7 @@ def operations() -> dict[str, Operation]:
         **question_operations(),  # public questions (question_routes)
         **alert_operations(),  # saved searches (alert_routes)
         **account_email_operations(),  # verify email, reset password (email_routes)
+        **email_preference_operations(),  # email preferences (preference_routes)
         # meta
         "api.health": Operation(
             "get", "/api/health", "meta", "Liveness and database check",

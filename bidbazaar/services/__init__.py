@@ -17,6 +17,7 @@ By concern, highest first (a module imports only those below it; pyproject check
     locks          the row locks, in one order | notifications | ledger: the event log and
                    its hash chain, room frames after the commit, idempotency receipts
     account_tokens single-use emailed links (verify, reset); the verified-email gate
+    email_preferences  each user's email mode per type, one-click unsubscribe | digests: the daily digest
 
 Services return domain results (an Auction, a Bid, a PlacedBid, a PostedAuction), never an
 HTTP answer: each door renders its own (REST JSON and status, socket ack, page redirect).
@@ -42,6 +43,17 @@ from bidbazaar.services.auctions import (
 from bidbazaar.services.bids import PlacedBid, place_bid, withdraw_bid
 from bidbazaar.services.bookings import confirm_booking, decline_booking, remaining_bids, reoffer_booking
 from bidbazaar.services.categories import delete_category, save_category
+from bidbazaar.services.digests import compose_due_digests
+from bidbazaar.services.email_preferences import (
+    Unsubscribed,
+    preference_table,
+    preferences_of,
+    read_unsubscribe_token,
+    scope_label,
+    set_preferences,
+    unsubscribe,
+    unsubscribe_url,
+)
 from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
 from bidbazaar.services.notifications import mark_notifications_read
@@ -57,6 +69,7 @@ __all__ = [
     "PostedAuction",
     "ProxySet",
     "Swept",
+    "Unsubscribed",
     "answer_question",
     "ask_question",
     "award_auction",
@@ -66,6 +79,7 @@ __all__ = [
     "close_expired_auctions",
     "close_if_expired",
     "complete_booking",
+    "compose_due_digests",
     "confirm_booking",
     "create_auction",
     "create_saved_search",
@@ -80,6 +94,9 @@ __all__ = [
     "match_job_alerts",
     "match_pending_job_alerts",
     "place_bid",
+    "preference_table",
+    "preferences_of",
+    "read_unsubscribe_token",
     "redact_event",
     "remaining_bids",
     "reoffer_booking",
@@ -89,9 +106,13 @@ __all__ = [
     "repostable",
     "review_window_end",
     "save_category",
+    "scope_label",
     "send_ending_soon",
+    "set_preferences",
     "set_proxy",
     "sweep_bookings",
+    "unsubscribe",
+    "unsubscribe_url",
     "unwatch_auction",
     "update_auction",
     "update_saved_search",
