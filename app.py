@@ -26,6 +26,7 @@ from bidbazaar import (
     errors,
     http_guards,
     logs,
+    mailer,
     proxy_routes,
     question_pages,
     question_routes,
@@ -56,6 +57,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.url_value_preprocessor(http_guards.refuse_ids_past_integer)
     logs.init_app(app)
+    mailer.init_app(app)  # a bad MAIL_URL stops the start; production gaps are warned of
 
     register_extensions(app)
     register_blueprints(app)

@@ -16,6 +16,8 @@ By concern, highest first (a module imports only those below it; pyproject check
     alerts         providers' saved searches; job alerts for each new auction, once
     locks          the row locks, in one order | notifications | ledger: the event log and
                    its hash chain, room frames after the commit, idempotency receipts
+    mail_delivery  the outbox's sending states: claim, sent, failed/backoff, admin retry
+    outbox         email rows written in the caller's transaction
 
 Services return domain results (an Auction, a Bid, a PlacedBid, a PostedAuction), never an
 HTTP answer: each door renders its own (REST JSON and status, socket ack, page redirect).
@@ -43,6 +45,7 @@ from bidbazaar.services.bookings import confirm_booking, decline_booking, remain
 from bidbazaar.services.categories import delete_category, save_category
 from bidbazaar.services.fulfilment import cancel_booking, complete_booking, decide_no_show, mark_done, report_no_show
 from bidbazaar.services.ledger import redact_event, verify_event_chain
+from bidbazaar.services.mail_delivery import retry_failed
 from bidbazaar.services.notifications import mark_notifications_read
 from bidbazaar.services.proxies import ProxySet, cancel_proxy, set_proxy
 from bidbazaar.services.questions import answer_question, ask_question, hide_question
@@ -86,6 +89,7 @@ __all__ = [
     "report_no_show",
     "repost_auction",
     "repostable",
+    "retry_failed",
     "review_window_end",
     "save_category",
     "send_ending_soon",
