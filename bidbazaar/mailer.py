@@ -58,7 +58,7 @@ def parse_mail_url(url: str) -> MailTarget:
     if scheme not in SCHEMES:
         raise ValueError(f"MAIL_URL scheme must be one of {', '.join(SCHEMES)}, not {parts.scheme!r}")
     if scheme == "file":
-        if not parts.path.startswith("/"):
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
             raise ValueError("MAIL_URL file:// needs an absolute directory, e.g. file:///var/mail/bidbazaar")
         return MailTarget("file", directory=unquote(parts.path))
     if not parts.hostname:

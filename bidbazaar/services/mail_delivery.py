@@ -26,6 +26,8 @@ from bidbazaar.values import utcnow
 
 #: The longest wait between two attempts of one message.
 MAX_BACKOFF = timedelta(hours=6)
+#: Candidate reads per claim: a sender that lost every candidate to another reads again.
+CLAIM_TRIES = 5
 
 
 def lease(count: int) -> timedelta:
@@ -47,40 +49,49 @@ def claim_due(now: datetime, limit: int, claimer: str) -> list[OutboundEmail]:
 
     Two statements, portable to SQLite, PostgreSQL and MariaDB: read candidate ids, then
     claim those still due by a conditional UPDATE. A row another process claimed in
-    between no longer matches, so it is skipped, never shared.
+    between no longer matches, so it is skipped, never shared. A sender that lost all its
+    candidates that way reads again (each statement sees the other's commit), so an empty
+    answer means nothing is due, not that another sender was quicker.
     """
     with write_transaction():
-        ids = list(
-            db.session.scalars(
-                select(OutboundEmail.id)
-                .where(_due(now))
-                .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
-                .limit(limit)
+        for _ in range(CLAIM_TRIES):
+            ids = list(
+                db.session.scalars(
+                    select(OutboundEmail.id)
+                    .where(_due(now))
+                    .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+                    .limit(limit)
+                )
             )
+            if not ids:
+                return []
+            rows = _claim(ids, now, claimer)
+            if rows:
+                return rows
+    return []
+
+
+def _claim(ids: list[int], now: datetime, claimer: str) -> list[OutboundEmail]:
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids), _due(now))
+        .values(
+            status=MailStatus.SENDING,
+            claimed_by=claimer,
+            claimed_until=now + lease(len(ids)),
+            attempts=OutboundEmail.attempts + 1,
         )
-        if not ids:
-            return []
-        db.session.execute(
-            update(OutboundEmail)
-            .where(OutboundEmail.id.in_(ids), _due(now))
-            .values(
-                status=MailStatus.SENDING,
-                claimed_by=claimer,
-                claimed_until=now + lease(len(ids)),
-                attempts=OutboundEmail.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        db.session.scalars(
+            select(OutboundEmail)
+            .where(OutboundEmail.id.in_(ids), OutboundEmail.claimed_by == claimer)
+            .where(OutboundEmail.status == MailStatus.SENDING)
+            .order_by(OutboundEmail.id)
+            .execution_options(populate_existing=True)
         )
-        rows = list(
-            db.session.scalars(
-                select(OutboundEmail)
-                .where(OutboundEmail.id.in_(ids), OutboundEmail.claimed_by == claimer)
-                .where(OutboundEmail.status == MailStatus.SENDING)
-                .order_by(OutboundEmail.id)
-                .execution_options(populate_existing=True)
-            )
-        )
-    return rows
+    )
 
 
 def _mark(row: OutboundEmail, claimer: str, **values: object) -> bool:
