@@ -100,6 +100,10 @@ def send_due_mail(now: datetime | None = None) -> Sent:
                     )
                     break
                 continue
+            except Exception as exc:  # e.g. an address smtplib cannot encode: resending cannot help
+                log.exception("outbox row %s cannot be sent; marked failed", row.id)
+                done.count(mark_failed(row, claimer, f"cannot send: {type(exc).__name__}: {exc}", True, now))
+                continue
             if mark_sent(row, claimer, now):
                 done.sent += 1
     return done

@@ -217,25 +217,21 @@ class SmtpTransport(_Closing):
             self._smtp = self._connect()
         try:
             self._smtp.send_message(message)
-        except smtplib.SMTPServerDisconnected as exc:
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+            raise classify(exc) from exc  # a refusal: the session stays usable (smtplib sent RSET)
+        except OSError as exc:  # smtplib's errors are OSErrors too
             self._drop()
-            if not reused:
+            if not reused or not isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
                 raise classify(exc) from exc
             # An idle connection the server closed between two messages: once more, fresh.
             self._smtp = self._connect()
             try:
                 self._smtp.send_message(message)
-            except Exception as again:
-                self._after_failure(again)
+            except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as again:
                 raise classify(again) from again
-        except Exception as exc:
-            self._after_failure(exc)
-            raise classify(exc) from exc
-
-    def _after_failure(self, exc: BaseException) -> None:
-        # A refusal leaves the session usable (smtplib sent RSET); anything else may not.
-        if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
-            self._drop()
+            except OSError as again:
+                self._drop()
+                raise classify(again) from again
 
     def _drop(self) -> None:
         if self._smtp is not None:

@@ -14,9 +14,11 @@ from markupsafe import escape
 from smtp_server import SmtpServer
 
 from bidbazaar import notification_emails, services
+from bidbazaar.emails import compose
 from bidbazaar.extensions import db
 from bidbazaar.mail_models import MailStatus
 from bidbazaar.mail_sender import Sent, new_claimer, send_due_mail, send_mail_until_empty
+from bidbazaar.mailer import SmtpTransport, open_transport
 from bidbazaar.models import Auction, Notification, User
 from bidbazaar.notification_emails import draft
 from bidbazaar.services.mail_delivery import claim_due
@@ -237,3 +239,34 @@ def test_retry_failed_leaves_rows_that_did_not_fail_alone(smtp_server: SmtpServe
     assert services.retry_failed([row_id]) == 0
     assert services.retry_failed(None) == 0
     assert row(row_id).status == MailStatus.PENDING
+
+
+def test_a_connection_the_server_dropped_between_two_messages_is_opened_again(
+    smtp_server: SmtpServer, app, auction: Auction, bidder: User
+):
+    first, second = (row(notify_by_email(bidder, auction, f"Outbid {n}")) for n in range(2))
+    with open_transport(app) as transport:
+        transport.send(compose(first))
+        smtp_server.stop()  # closes the open session too
+        smtp_server.start()
+        transport.send(compose(second))
+
+    assert smtp_server.message_ids() == [first.message_id, second.message_id]
+
+
+def test_a_message_the_transport_cannot_handle_fails_alone(
+    smtp_server: SmtpServer, auction: Auction, bidder: User, monkeypatch
+):
+    broken = row(notify_by_email(bidder, auction))
+    notify_by_email(bidder, auction)
+    send = SmtpTransport.send
+
+    def send_or_break(transport, message):  # e.g. an address smtplib cannot encode
+        if message["Message-ID"] == broken.message_id:
+            raise UnicodeEncodeError("ascii", "é", 0, 1, "ordinal not in range(128)")
+        send(transport, message)
+
+    monkeypatch.setattr(SmtpTransport, "send", send_or_break)
+
+    assert send_due_mail() == Sent(sent=1, failed=1)
+    assert row(broken.id).last_error.startswith("cannot send: UnicodeEncodeError")
