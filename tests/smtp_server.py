@@ -22,6 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from devtools.processes import free_port
 
@@ -58,13 +59,14 @@ class _Handler:
 class SmtpServer:
     """A loopback SMTP server; see the module docstring."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, credentials: tuple[str, str] | None = None) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.lock = threading.Lock()
         self.messages: list[Received] = []
         self.refused: dict[str, int] = {}  # address (lower case) -> 550 or 451
         self.data_delay = 0.0  # seconds before each DATA is answered
+        self.credentials = credentials  # (user, password): AUTH required, over plain text
         self._controller: Controller | None = None
 
     @property
@@ -75,9 +77,16 @@ class SmtpServer:
     def start(self) -> SmtpServer:
         """Listen (again) on the same port."""
         if self._controller is None:
-            self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, ready_timeout=10)
+            auth: dict[str, Any] = {}
+            if self.credentials:
+                auth = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+            self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, ready_timeout=10, **auth)
             self._controller.start()
         return self
+
+    def _authenticate(self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == self.credentials)
 
     def stop(self) -> None:
         """Stop listening: connections are refused until start()."""

@@ -270,3 +270,25 @@ def test_a_message_the_transport_cannot_handle_fails_alone(
 
     assert send_due_mail() == Sent(sent=1, failed=1)
     assert row(broken.id).last_error.startswith("cannot send: UnicodeEncodeError")
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_credentials_in_the_mail_url_are_decoded_and_used_to_log_in(app, auction: Auction, bidder: User):
+    with SmtpServer(credentials=("apikey@bidbazaar.in", "p@ss:w/rd")) as server:
+        app.config["MAIL_URL"] = f"smtp://apikey%40bidbazaar.in:p%40ss%3Aw%2Frd@{server.host}:{server.port}"
+        notify_by_email(bidder, auction)
+
+        assert send_due_mail() == Sent(sent=1)
+        assert len(server.received()) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_refused_login_keeps_the_message_for_a_retry(app, auction: Auction, bidder: User):
+    with SmtpServer(credentials=("apikey", "right")) as server:
+        app.config.update(MAIL_URL=f"smtp://apikey:wrong@{server.host}:{server.port}", MAIL_TIMEOUT_SECONDS=2)
+        row_id = notify_by_email(bidder, auction)
+
+        assert send_due_mail() == Sent(retrying=1)  # a login problem is the server's, never the message's
+        assert row(row_id).status == MailStatus.PENDING
+        assert row(row_id).last_error
+        assert server.received() == []
