@@ -31,6 +31,7 @@ from bidbazaar import (
     logs,
     preference_pages,
     preference_routes,
+    mailer,
     proxy_routes,
     question_pages,
     question_routes,
@@ -61,6 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.url_value_preprocessor(http_guards.refuse_ids_past_integer)
     logs.init_app(app)
+    mailer.init_app(app)  # a bad MAIL_URL stops the start; production gaps are warned of
 
     register_extensions(app)
     register_blueprints(app)

@@ -6,6 +6,7 @@ import logging
 
 from app import create_app
 from bidbazaar.extensions import db, socketio
+from bidbazaar.mail_sender import start_mail_sender
 from bidbazaar.seed import seed_categories
 from bidbazaar.sweeper import start_sweeper
 
@@ -17,6 +18,7 @@ if __name__ == "__main__":
         db.create_all()
         seed_categories()
     start_sweeper(app)
+    start_mail_sender(app)
     socketio.run(
         app,
         host=app.config["HOST"],

@@ -13,7 +13,9 @@ from dotenv import load_dotenv
 load_dotenv()
 
 from app import create_app  # noqa: E402  (after .env is loaded)
+from bidbazaar.mail_sender import start_mail_sender  # noqa: E402
 from bidbazaar.sweeper import start_sweeper  # noqa: E402
 
 app = create_app()
 start_sweeper(app)
+start_mail_sender(app)  # each worker sends; claiming makes each message one worker's

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
-from bidbazaar import accounts, queries, rate_limits, realtime, services
+from bidbazaar import accounts, mailer, queries, rate_limits, realtime, services
 from bidbazaar.doors import admin_required, found_or_404, idempotency_key, viewer
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
@@ -272,14 +272,17 @@ def delete_category(category_id: int) -> Any:
 
 @api.get("/health")
 def health() -> Any:
-    """`database` and `message_queue`: each `ok`, `down` or `not_configured`.
+    """`database` and `message_queue`: each `ok`, `down` or `not_configured`; `mail`:
+    `smtp`, `file` or `not_configured` (the transport MAIL_URL names; never probed).
 
     Without the database nothing works: 503. Without the message queue bids still work
-    and only live events between processes stop: `degraded`, still 200.
+    and only live events between processes stop: `degraded`, still 200. Mail not
+    configured loses nothing (the outbox keeps it) and does not degrade the status.
     """
     checks = {
         "database": database_status(),
         "message_queue": realtime.message_queue_status(current_app.config["SOCKETIO_MESSAGE_QUEUE"]),
+        "mail": mailer.mail_status(current_app.config),
     }
     if checks["database"] != "ok":
         response = jsonify({"status": "unavailable", **checks})

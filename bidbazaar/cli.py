@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask --app app init-db | seed-demo | create-admin | close-expired |
-settle-deactivated | sweep-bookings | send-ending-soon | match-alerts`."""
+settle-deactivated | sweep-bookings | send-ending-soon | match-alerts | send-mail`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sweep_bookings)
     app.cli.add_command(send_ending_soon)
     app.cli.add_command(match_alerts)
+    app.cli.add_command(send_mail)
 
 
 @click.command("init-db")
@@ -119,3 +120,17 @@ def match_alerts() -> None:
     from bidbazaar.services import match_pending_job_alerts
 
     click.echo(f"Job alerts sent: {match_pending_job_alerts()}.")
+
+
+@click.command("send-mail")
+@click.option("--until-empty", is_flag=True, help="Run rounds until no message is due.")
+def send_mail(until_empty: bool) -> None:
+    """Send due outbox email, one round of MAIL_BATCH_SIZE (safe to run from several crons
+    and beside the servers' senders: each message is claimed by one)."""
+    from bidbazaar import mailer
+    from bidbazaar.mail_sender import send_due_mail, send_mail_until_empty
+
+    if mailer.mail_status(current_app.config) == "not_configured":
+        raise click.ClickException("MAIL_URL is not set: nothing is sent (the outbox keeps every message)")
+    done = send_mail_until_empty() if until_empty else send_due_mail()
+    click.echo(f"Sent: {done.sent}; to retry: {done.retrying}; failed: {done.failed}.")

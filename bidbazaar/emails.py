@@ -9,14 +9,20 @@ and every retry sends the same message under the same Message-ID.
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime
 
-from flask import current_app, render_template
+from flask import current_app
 
 from bidbazaar import account_emails, notification_emails
 from bidbazaar.mail_draft import Draft, site_url
 from bidbazaar.mail_models import MailKind, OutboundEmail
 from bidbazaar.values import utcnow
+
+#: Headers unfolded up to SMTP's 998-character line limit: Python 3.11 folds a long
+#: Subject before an encoded word ("₹") leaving the space on both lines, so readers
+#: showed "now  ₹1,400" with two spaces. Bodies are still encoded to short lines.
+MAIL_POLICY = default_policy.clone(max_line_length=998)
 
 
 def draft(row: OutboundEmail) -> Draft:
@@ -35,7 +41,7 @@ def compose(row: OutboundEmail) -> EmailMessage:
         "unsubscribe_url": plan.unsubscribe_url,
         **plan.context,
     }
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = plan.subject
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = row.to_address
@@ -44,6 +50,12 @@ def compose(row: OutboundEmail) -> EmailMessage:
     if plan.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{plan.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(render_template(f"{plan.template}.txt", **context))
-    message.add_alternative(render_template(f"{plan.template}.html", **context), subtype="html")
+    message.set_content(render(f"{plan.template}.txt", context))
+    message.add_alternative(render(f"{plan.template}.html", context), subtype="html")
     return message
+
+
+def render(name: str, context: dict[str, object]) -> str:
+    """A template with the app's filters (inr, ist) but not the pages' context processors:
+    the sender runs outside any request, where they (current_user, csrf) have nothing to read."""
+    return current_app.jinja_env.get_template(name).render(**context)

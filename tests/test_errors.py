@@ -112,7 +112,7 @@ def test_health_is_ok_when_the_database_answers(client):
     response = client.get("/api/health")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "message_queue": "not_configured"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "message_queue": "not_configured", "mail": "file"}
 
 
 def test_health_is_503_when_the_database_is_unreachable(client, monkeypatch):

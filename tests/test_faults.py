@@ -130,7 +130,7 @@ def test_redis_down_at_start_the_app_starts_serves_and_says_degraded(app: Any, d
         placed = place_bid(server.url, provider, auction_id, Decimal(1500))
         assert server.running
 
-    assert (status, body) == (200, {"status": "degraded", "database": "ok", "message_queue": "down"})
+    assert (status, body) == (200, {"status": "degraded", "database": "ok", "message_queue": "down", "mail": "file"})
     assert placed.status_code == 201, placed.text
     assert_bid_ledger(auction_id, {placed.json()["bid"]["id"]})
 
@@ -356,7 +356,10 @@ def test_postgres_restart_gives_503_with_retry_after_and_recovers_without_an_app
 
     assert not failures, failures
     assert outage_health[0] == 503 and outage_health[1]["database"] == "down", outage_health
-    assert recovered_health == (200, {"status": "ok", "database": "ok", "message_queue": "not_configured"})
+    assert recovered_health == (
+        200,
+        {"status": "ok", "database": "ok", "message_queue": "not_configured", "mail": "file"},
+    )
     statuses = {r.status_code for r in answers}
     assert statuses <= {201, 409, 503}, statuses
     for r in answers:

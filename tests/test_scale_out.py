@@ -112,7 +112,7 @@ def test_nginx_serves_the_spa_api_and_socket_io_on_one_origin(fresh: Cluster, wa
     assert spa.status_code == 200 and "Bid Bazaar SPA" in spa.text
     assert requests.get(f"{nginx}/api/categories", verify=False, timeout=TIMEOUT).status_code == 200
     health = requests.get(f"{nginx}/api/health", verify=False, timeout=TIMEOUT).json()
-    assert health == {"status": "ok", "database": "ok", "message_queue": "ok"}
+    assert health == {"status": "ok", "database": "ok", "message_queue": "ok", "mail": "file"}
     plain = requests.get(f"http://127.0.0.1:{fresh.nginx.http_port}/api/health", allow_redirects=False, timeout=5)
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
     # WebSocket upgrade and long-polling (several requests per session: sticky) through nginx,

@@ -26,8 +26,23 @@ def operations() -> dict[str, Operation]:
     message = {"message": MESSAGE}
     bid_placed = {**message, "bid": ref("BidFull"), "auction": bid_placed_auction()}
     queue_state = {"enum": ["ok", "down", "not_configured"]}
-    health_ok = obj({"status": {"enum": ["ok", "degraded"]}, "database": {"const": "ok"}, "message_queue": queue_state})
-    health_down = obj({"status": {"const": "unavailable"}, "database": {"const": "down"}, "message_queue": queue_state})
+    mail_state = {"enum": ["smtp", "file", "not_configured"]}
+    health_ok = obj(
+        {
+            "status": {"enum": ["ok", "degraded"]},
+            "database": {"const": "ok"},
+            "message_queue": queue_state,
+            "mail": mail_state,
+        }
+    )
+    health_down = obj(
+        {
+            "status": {"const": "unavailable"},
+            "database": {"const": "down"},
+            "message_queue": queue_state,
+            "mail": mail_state,
+        }
+    )
     return {
         # auth
         "api.register": Operation(

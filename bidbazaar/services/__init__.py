@@ -18,6 +18,8 @@ By concern, highest first (a module imports only those below it; pyproject check
                    its hash chain, room frames after the commit, idempotency receipts
     account_tokens single-use emailed links (verify, reset); the verified-email gate
     email_preferences  each user's email mode per type, one-click unsubscribe | digests: the daily digest
+    mail_delivery  the outbox's sending states: claim, sent, failed/backoff, admin retry
+    outbox         email rows written in the caller's transaction
 
 Services return domain results (an Auction, a Bid, a PlacedBid, a PostedAuction), never an
 HTTP answer: each door renders its own (REST JSON and status, socket ack, page redirect).
