@@ -41,7 +41,9 @@ class MailStatus:
     FAILED = "failed"  # refused for good, or out of attempts: last_error says why
     HELD = "held"  # a notification waiting for the user's daily digest
     DIGESTED = "digested"  # went out inside digest `digest_id`
-    SUPPRESSED = "suppressed"  # a reset asked for an address with no active account: never sent
+    # Never sent: a reset asked for an address with no active account, or a notification
+    # whose type its user turned off before it went out.
+    SUPPRESSED = "suppressed"
     ALL = (PENDING, SENDING, SENT, FAILED, HELD, DIGESTED, SUPPRESSED)
 
 
