@@ -180,6 +180,7 @@ WRONG_TYPES = {
     "number": ["12", True, [1], {"x": 1}],
     "boolean": ["true", 1, 0, [], {}],
     "array": ["1", 1, {"x": 1}, [True], ["1"], [1.5]],
+    "object": ["{}", 1, True, [], [{"x": 1}]],
 }
 
 
