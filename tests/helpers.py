@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg.errors
 import pymysql.err
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from bidbazaar.extensions import db
@@ -257,3 +258,18 @@ def race(app: Any, *calls: Callable[[], Any], timeout: float = 30.0) -> list[Any
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads)
     return results
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements the block sends, in order (their texts, not their values)."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from helpers import recorded_statements as statements  # noqa: F401  (the admin tests import it from here)
 
 from bidbazaar.booking_models import Booking
 from bidbazaar.extensions import db
@@ -25,18 +23,3 @@ def make_due(booking_id: int, column: str) -> None:
     booking = db.session.get(Booking, booking_id)
     setattr(booking, column, utcnow() - timedelta(seconds=1))
     db.session.commit()
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements the block sends."""
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)

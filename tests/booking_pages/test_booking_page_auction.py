@@ -4,11 +4,9 @@ signals for providers; and the booking pages' statement counts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from helpers import recorded_statements
 
 from bidbazaar import services
 from bidbazaar.booking_models import Booking
@@ -99,23 +97,9 @@ def test_anonymous_visitors_see_no_trust_signals(client: Any, booking: Booking) 
 # --------------------------------------------------------------------------- statement counts
 
 
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def statements_for(user: Any, path: str) -> int:
     user.get(path)  # warm: first-request setup is not per-request cost
-    with counting() as statements:
+    with recorded_statements() as statements:
         assert user.get(path).status_code == 200
     return len(statements)
 
@@ -164,12 +148,12 @@ def test_the_profile_reads_the_same_number_of_statements_however_many_reviews(
     profile = f"/users/{provider.id}"
     reviewed_job("Fix the front door")
     client.get(profile)
-    with counting() as statements:
+    with recorded_statements() as statements:
         client.get(profile)
     one = len(statements)
     for n in range(3):
         reviewed_job(f"Fix window number {n}")
-    with counting() as statements:
+    with recorded_statements() as statements:
         page = client.get(profile).get_data(as_text=True)
     assert len(statements) == one
     assert "Fix window number 2" in page

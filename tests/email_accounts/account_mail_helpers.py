@@ -4,13 +4,13 @@ their composed email carries, and a recorder of the SQL a request runs."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
-from sqlalchemy import event, select
+from helpers import recorded_statements
+from sqlalchemy import select
 
 from bidbazaar.emails import compose
 from bidbazaar.extensions import db
@@ -76,21 +76,6 @@ def reset_token(kind: str = MailKind.PASSWORD_RESET) -> str:
 
 def verify_token() -> str:
     return token_in(latest(MailKind.VERIFY_EMAIL))
-
-
-@contextmanager
-def recorded_statements() -> Iterator[list[str]]:
-    """The SQL statements run inside the block, in order (the texts, not the values)."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def answer_of(response: Any) -> tuple[int, Any, dict[str, str]]:
