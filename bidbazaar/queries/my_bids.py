@@ -47,13 +47,18 @@ def _standings_statement(viewer_id: int) -> Any:
         .subquery("mine")
     )
     own = _bids.alias("own")
-    best = (
-        select(own.c.id)
-        .where(own.c.auction_id == _auctions.id, own.c.user_id == viewer_id, own.c.status == BidStatus.ACTIVE)
-        .order_by(own.c.amount, own.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+
+    def own_best(column: Any) -> Any:
+        """A column of the viewer's lowest active bid on the auction (earliest on a tie)."""
+        return (
+            select(column)
+            .where(own.c.auction_id == _auctions.id, own.c.user_id == viewer_id, own.c.status == BidStatus.ACTIVE)
+            .order_by(own.c.amount, own.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    best = own_best(own.c.id)
     other = _bids.alias("other")
     users = User.__table__.c
     leader = (
@@ -64,13 +69,7 @@ def _standings_statement(viewer_id: int) -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    best_amount = (
-        select(own.c.amount)
-        .where(own.c.auction_id == _auctions.id, own.c.user_id == viewer_id, own.c.status == BidStatus.ACTIVE)
-        .order_by(own.c.amount, own.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    best_amount = own_best(own.c.amount)
     winner = _bids.alias("winner")
     facts = (
         select(
