@@ -12,13 +12,15 @@ import requests
 import socketio as socketio_client
 from helpers import NS
 
+from bidbazaar.openapi.events import EVENT_TYPES
+
 TIMEOUT = 20.0
 
 
 class Watcher:
     """A python-socketio client recording every event it receives, in order."""
 
-    EVENTS = ("bid_placed", "bid_withdrawn", "auction_updated", "auction_closed", "notification")
+    EVENTS = (*EVENT_TYPES, "notification")  # every room event, named after its log entry
 
     def __init__(
         self,

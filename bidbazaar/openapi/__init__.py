@@ -18,6 +18,7 @@ from bidbazaar.openapi.account_email import account_email_schemas
 from bidbazaar.openapi.alerts import alert_schemas
 from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.email_preferences import email_preference_schemas
+from bidbazaar.openapi.events import event_schemas
 from bidbazaar.openapi.operations import ANONYMOUS, render
 from bidbazaar.openapi.paths import operations
 from bidbazaar.openapi.proxies import proxy_schemas
@@ -85,6 +86,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 **alert_schemas(),
                 **account_email_schemas(),
                 **email_preference_schemas(),
+                **event_schemas(),
             },
             "responses": {
                 # Not attached to operations (a documented method never meets it): the shape of a

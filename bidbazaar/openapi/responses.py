@@ -82,16 +82,10 @@ VIEW_EXTRAS: dict[str, dict[str, Schema]] = {
         "type": {"type": "string", "description": "new_bid, outbid, auction_won, auction_lost, job_alert, ..."},
         "read": {"type": "boolean"},
     },
-    "event": {
-        "seq": {"type": "integer", "minimum": 1},
-        "type": {"type": "string", "description": "auction_created, bid_placed, bid_withdrawn, ..."},
-        "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-    },
 }
 
-#: The keys of services' event view (redact_event) and of the auction part of a placed bid's
-#: body: built outside models.py, so named here; the closed schemas catch a drift.
-EVENT_KEYS = ("auction_id", "seq", "type", "payload", "created_at", "hash")
+#: The keys of the auction part of a placed bid's body: built outside models.py, so named
+#: here; the closed schema catches a drift.
 BID_PLACED_AUCTION_KEYS = ("id", "lowest_bid", "bid_count", "deadline")
 
 
@@ -216,6 +210,5 @@ def response_schemas() -> dict[str, Schema]:
         ),
         "Bid": {"anyOf": [ref("BidPublic"), ref("BidFull")]},
         "Pagination": obj(PAGINATION),
-        "AuctionEvent": obj(columns_properties(models.AuctionEvent, EVENT_KEYS, VIEW_EXTRAS["event"])),
         "Notification": obj(columns_properties(models.Notification, keys["notification"], VIEW_EXTRAS["notification"])),
     }

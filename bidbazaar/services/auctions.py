@@ -146,7 +146,7 @@ def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auct
             auction.updated_at = now
             view = auction.to_dict(None)
             log_event = record_event(auction, "auction_updated", {"changes": changes, "auction": view}, now)
-            broadcast(after_commit, "auction_updated", {"auction": view}, log_event)
+            broadcast(after_commit, log_event, auction)
     if closed:
         raise closed_error(auction)
     return auction
@@ -254,13 +254,7 @@ def _finish(
     winning = winner.full_dict() if winner else None
     because = {"reason": reason} if reason else {}
     log_event = record_event(auction, log_type, {"status": status, "winning_bid": winning, **because}, now)
-    public_winner = winner.public_dict() if winner else None
-    broadcast(
-        after_commit,
-        "auction_closed",
-        {"auction_id": auction.id, "status": status, "winning_bid": public_winner, **because},
-        log_event,
-    )
+    broadcast(after_commit, log_event, auction)
     _notify_closing(auction, status, winner, after_commit)
     if winner is not None:
         offer_locked(auction, winner, now, after_commit)

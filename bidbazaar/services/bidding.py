@@ -179,29 +179,26 @@ def accept_bid(
     if first_bid:
         auction.bidder_count = bidder_number
 
+    # Anti-sniping first, so the bid's entry carries the deadline it left (the extension's
+    # own entry follows it).
+    extended_to = _extend_for_late_bid(auction, now)
     log_event = record_event(
         auction,
         "bid_placed",
-        {"bid": bid.full_dict(), "lowest_bid": amount, "bid_count": auction.bid_count, "auto": auto},
-        now,
-    )
-    extended_to = _extend_for_late_bid(auction, now)
-    broadcast(
-        after_commit,
-        "bid_placed",
         {
-            "auction_id": auction.id,
-            "bid": bid.public_dict(),
+            "bid": bid.full_dict(),
             "lowest_bid": amount,
             "bid_count": auction.bid_count,
             "deadline": auction.deadline,
+            "auto": auto,
         },
-        log_event,
+        now,
     )
+    broadcast(after_commit, log_event, auction)
     if extended_to is not None:
         view = auction.to_dict(None)
         extension = record_event(auction, "auction_extended", {"deadline": extended_to, "auction": view}, now)
-        broadcast(after_commit, "auction_updated", {"auction": view}, extension)
+        broadcast(after_commit, extension, auction)
 
     full_bid = bid.full_dict()
     notify(

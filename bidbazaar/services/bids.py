@@ -120,18 +120,7 @@ def withdraw_locked_bid(
         {"bid_id": bid.id, "lowest_bid": auction.lowest_bid, "bid_count": auction.bid_count, **because},
         now,
     )
-    broadcast(
-        after_commit,
-        "bid_withdrawn",
-        {
-            "auction_id": auction.id,
-            "bid_id": bid.id,
-            "lowest_bid": auction.lowest_bid,
-            "bid_count": auction.bid_count,
-            **because,
-        },
-        log_event,
-    )
+    broadcast(after_commit, log_event, auction)
     if reason:
         notify(
             after_commit,

@@ -96,12 +96,7 @@ def log_transition(
     the bid shows as its pseudonym, names and reasons stay with the parties)."""
     bid = db.session.get(Bid, booking.bid_id)
     log_event = record_event(auction, event, {"booking": booking.log_view(), "bid": bid.full_dict(), "by": by}, now)
-    broadcast(
-        after_commit,
-        "booking_updated",
-        {"auction_id": auction.id, "event": event, "booking": booking.log_view(), "bid": bid.public_dict()},
-        log_event,
-    )
+    broadcast(after_commit, log_event, auction)
 
 
 def tell(
@@ -228,12 +223,7 @@ def pass_offer(
         {"reason": reason, "status": auction.status, "winning_bid": winning, "auction": view},
         now,
     )
-    broadcast(
-        after_commit,
-        "auction_updated",
-        {"auction": view, "reason": reason, "winning_bid": bid.public_dict() if bid else None},
-        log_event,
-    )
+    broadcast(after_commit, log_event, auction)
     if bid is None:
         notify(
             after_commit,

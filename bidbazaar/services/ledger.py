@@ -84,13 +84,17 @@ def record_event(auction: Auction, type_: str, payload: dict[str, Any], now: dat
     return event
 
 
-def broadcast(after_commit: AfterCommit, event_name: str, payload: dict[str, Any], log_event: AuctionEvent) -> None:
-    """Queue a room event carrying its log seq, sent once the transaction commits."""
-    auction_id = log_event.auction_id
-    frame = {**payload, "seq": log_event.seq}
+def broadcast(after_commit: AfterCommit, log_event: AuctionEvent, auction: Auction) -> None:
+    """Queue the room frame of a logged event, sent once the transaction commits.
+
+    The frame is the log entry itself as an anonymous watcher replays it (redact_event with
+    no viewer): its event name is the entry's `type`, its body the entry's `payload` plus
+    `auction_id`, `seq` and `server_time`. Live and replayed therefore cannot disagree.
+    """
+    frame = {"auction_id": log_event.auction_id, **public_payload(log_event, auction), "seq": log_event.seq}
 
     def send() -> None:
-        realtime.publish(event_name, {**frame, "server_time": utcnow()}, realtime.auction_room(auction_id))
+        realtime.publish(log_event.type, {**frame, "server_time": utcnow()}, realtime.auction_room(frame["auction_id"]))
 
     after_commit.append(send)
 
@@ -118,19 +122,24 @@ class _LoggedBid:
 
 def redact_event(event: AuctionEvent, viewer: User | None, auction: Auction) -> dict[str, Any]:
     """An event as this viewer may see it: other providers' identities stay hidden."""
+    return {
+        "auction_id": event.auction_id,
+        "seq": event.seq,
+        "type": event.type,
+        "payload": public_payload(event, auction, viewer),
+        "created_at": event.created_at,
+        "hash": event.hash,
+    }
+
+
+def public_payload(event: AuctionEvent, auction: Auction, viewer: User | None = None) -> dict[str, Any]:
+    """The event's payload under the bid privacy rule (models.bid_view) for this viewer."""
     payload = dict(event.payload)
     for key in ("bid", "winning_bid"):
         logged = payload.get(key)
         if isinstance(logged, dict):
             payload[key] = bid_view(_LoggedBid(logged), viewer, auction)
-    return {
-        "auction_id": event.auction_id,
-        "seq": event.seq,
-        "type": event.type,
-        "payload": payload,
-        "created_at": event.created_at,
-        "hash": event.hash,
-    }
+    return payload
 
 
 def verify_event_chain(auction_id: int) -> dict[str, Any]:

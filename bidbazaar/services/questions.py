@@ -143,7 +143,7 @@ def answer_question(customer: User, auction_id: int, question_id: int, answer: o
         question.updated_at = now
         shown = public_question(question)
         log_event = record_event(auction, "question_answered", {"question": shown}, now)
-        broadcast(after_commit, "question_answered", {"auction_id": auction.id, "question": shown}, log_event)
+        broadcast(after_commit, log_event, auction)
         message = f'Your question on "{auction.title}" was answered: {quote(text)}'
         data = {"question_id": question.id, "question": shown["body"], "answer": shown["answer"]}
         notify(after_commit, question.asker_id, "question_answered", auction, message, data)
@@ -185,9 +185,7 @@ def hide_question(admin: User, question_id: int) -> Question:
             # Its answer is in the log and on open pages: tell them to drop it. (The log is
             # append-only: the earlier question_answered entry keeps its masked text.)
             log_event = record_event(auction, "question_hidden", {"question_id": question.id}, now)
-            broadcast(
-                after_commit, "question_hidden", {"auction_id": auction.id, "question_id": question.id}, log_event
-            )
+            broadcast(after_commit, log_event, auction)
     return question
 
 

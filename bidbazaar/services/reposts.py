@@ -71,6 +71,6 @@ def repost_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Post
             user, {field: getattr(old, field) for field in AUCTION_FIELDS} | changes, now, after_commit
         )
         log_event = record_event(old, REPOSTED, {"new_auction_id": auction.id}, now)
-        broadcast(after_commit, "auction_reposted", {"auction_id": old.id, "new_auction_id": auction.id}, log_event)
+        broadcast(after_commit, log_event, old)
         posted = PostedAuction(to_jsonable(auction.to_dict(user)))
     return posted

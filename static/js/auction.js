@@ -240,7 +240,19 @@
     el.liveState.textContent = "Live updates unavailable: reload the page for new bids.";
     return;
   }
-  ["bid_placed", "bid_withdrawn", "auction_updated", "auction_closed", "question_answered", "question_hidden"].forEach(function (name) {
+  // Each room event is named after its log entry's type, with the entry's payload: the
+  // same `apply` serves live frames and replayed `missed` entries.
+  [
+    "bid_placed",
+    "bid_withdrawn",
+    "auction_updated",
+    "auction_extended",
+    "auction_closed",
+    "auction_awarded",
+    "auction_cancelled",
+    "question_answered",
+    "question_hidden",
+  ].forEach(function (name) {
     BB.socket.on(name, function (payload) {
       if (payload && payload.auction_id !== undefined && payload.auction_id !== auctionId) return;
       if (payload && payload.auction && payload.auction.id !== auctionId) return;

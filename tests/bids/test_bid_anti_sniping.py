@@ -53,7 +53,7 @@ def test_the_live_bid_event_carries_the_extended_deadline(auction, make_bid, pro
 
     frames = {event: to_jsonable(payload) for event, payload in sent}
     assert frames["bid_placed"]["deadline"] == new_deadline
-    assert frames["auction_updated"]["auction"]["deadline"] == new_deadline
+    assert frames["auction_extended"]["auction"]["deadline"] == new_deadline
 
 
 def test_a_rejected_bid_publishes_nothing(client, auction, make_bid, provider, rival, bearer, monkeypatch):
