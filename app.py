@@ -43,6 +43,7 @@ from bidbazaar import (
     watch_routes,
 )
 from bidbazaar.config import Config
+from bidbazaar.doors import REPLAYED_HEADER
 from bidbazaar.extensions import cors, csrf, db, login_manager, migrate, socketio
 from bidbazaar.json_format import MoneyJSONProvider, SocketJSON
 
@@ -87,8 +88,8 @@ def register_extensions(app: Flask) -> None:
         app,
         resources={r"/api/*": {"origins": origins}},
         supports_credentials=True,
-        allow_headers=["Content-Type", "X-CSRFToken", "Authorization", "Idempotency-Key"],
-        expose_headers=["Retry-After", "X-Request-ID"],
+        allow_headers=["Content-Type", "X-CSRFToken", "Authorization", "Idempotency-Key", "X-Request-ID"],
+        expose_headers=["Retry-After", "X-Request-ID", REPLAYED_HEADER],
     )
     socketio.init_app(
         app,

@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from bidbazaar import accounts, mailer, queries, rate_limits, realtime, services
-from bidbazaar.doors import admin_required, found_or_404, idempotency_key, viewer
+from bidbazaar.doors import admin_required, found_or_404, idempotency_key, keyed_created, viewer
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import (
@@ -132,7 +132,7 @@ def list_auctions() -> Any:
 def create_auction() -> Any:
     data = parse_json_form(AuctionForm)
     posted = services.create_auction(current_user, data, idempotency_key())
-    return jsonify({"message": "Auction created", "auction": posted.auction}), 201
+    return keyed_created({"message": "Auction created", "auction": posted.auction}, posted.replayed)
 
 
 @api.get("/auctions/<int:auction_id>")
@@ -183,7 +183,8 @@ def list_bids(auction_id: int) -> Any:
 def place_bid(auction_id: int) -> Any:
     data = parse_json_form(BidForm)
     placed = services.place_bid(current_user, auction_id, data, idempotency_key())
-    return jsonify({"message": "Bid placed successfully", "bid": placed.bid, "auction": placed.auction}), 201
+    body = {"message": "Bid placed successfully", "bid": placed.bid, "auction": placed.auction}
+    return keyed_created(body, placed.replayed)
 
 
 @api.delete("/auctions/<int:auction_id>/bids/<int:bid_id>")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
@@ -86,6 +86,16 @@ def idempotency_key() -> str | None:
     if not is_idempotency_key(key):
         raise validation_error({"Idempotency-Key": IDEMPOTENCY_KEY_MESSAGE})
     return key
+
+
+#: Marks a keyed write's answer that is a replay of the first (same status and body).
+REPLAYED_HEADER = "Idempotency-Replayed"
+
+
+def keyed_created(body: dict[str, Any], replayed: bool) -> tuple[Response, int, dict[str, str]]:
+    """A keyed write's 201; a retry answered from its receipt also says so in a header, which
+    CORS exposes, so a browser can tell a replay from a new write."""
+    return jsonify(body), 201, ({REPLAYED_HEADER: "true"} if replayed else {})
 
 
 def socket_refusal(error: DomainError) -> dict[str, Any]:

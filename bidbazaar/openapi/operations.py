@@ -48,6 +48,14 @@ IDEMPOTENCY_KEY = {
 }
 
 
+REPLAYED = {
+    "Idempotency-Replayed": {
+        "description": "`true` when this answer replays the first one for the same Idempotency-Key.",
+        "schema": {"type": "string", "const": "true"},
+    }
+}
+
+
 def error(status: int, codes: list[str]) -> dict[str, Any]:
     """An error response whose `code` is one of `codes`."""
     schema = {"allOf": [ref("Error"), {"properties": {"code": {"enum": codes}}}]}
@@ -129,6 +137,11 @@ def render(endpoint: str, op: Operation) -> dict[str, Any]:
         responses = dict(op.answer)
     for status in sorted(by_status):
         responses.setdefault(str(status), error(status, by_status[status]))
+
+    if op.idempotent:  # a replay answers the first status and body, marked by a header
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response["headers"] = {**response.get("headers", {}), **REPLAYED}
 
     rendered: dict[str, Any] = {"operationId": endpoint.rsplit(".", 1)[-1], "tags": [op.tag], "summary": op.summary}
     if op.description:

@@ -82,3 +82,39 @@ def test_the_cors_allowlist_comes_from_cors_origins(monkeypatch, database_url):
 
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://admin.bidbazaar.example"
     assert "Access-Control-Allow-Origin" not in default.headers
+
+
+# =========================================================================== issue 17, defect 6
+
+
+def test_a_preflight_allows_every_header_the_api_reads(client):
+    response = client.options(
+        "/api/auctions/1/bids",
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, X-CSRFToken, Idempotency-Key, X-Request-ID",
+        },
+    )
+
+    allowed = {h.strip() for h in response.headers["Access-Control-Allow-Headers"].lower().split(",")}
+    assert {"content-type", "x-csrftoken", "idempotency-key", "x-request-id"} <= allowed
+
+
+def test_a_cross_origin_answer_exposes_the_headers_a_client_acts_on(client):
+    response = client.get("/api/categories", headers={"Origin": ALLOWED_ORIGIN})
+
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].lower().split(",")}
+    assert {"x-request-id", "retry-after", "idempotency-replayed"} <= exposed
+
+
+def test_a_replayed_keyed_bid_says_so_in_a_header_and_a_first_one_does_not(client, auction, provider, bearer):
+    headers = {**bearer(provider), "Idempotency-Key": "bid-replay-header-1"}
+    body = {"amount": 1500, "description": "Licensed plumber, parts included."}
+
+    first = client.post(f"/api/auctions/{auction.id}/bids", json=body, headers=headers)
+    again = client.post(f"/api/auctions/{auction.id}/bids", json=body, headers=headers)
+
+    assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
+    assert "Idempotency-Replayed" not in first.headers
+    assert again.headers["Idempotency-Replayed"] == "true"
