@@ -184,8 +184,8 @@ async function main(): Promise<void> {
     const p1Frames: Seen[] = [];
     const p2Notifications: Notification[] = [];
     const watcher = new AuctionLive({ baseUrl, socketOptions: { transports: ["websocket"] } });
-    const p1Live = new AuctionLive({ baseUrl, token: p1.token ?? "", socketOptions: { transports: ["websocket"] } });
-    const p2Live = new AuctionLive({ baseUrl, token: p2.token ?? "", socketOptions: { transports: ["websocket"] } });
+    const p1Live = new AuctionLive({ baseUrl, token: p1.token, socketOptions: { transports: ["websocket"] } });
+    const p2Live = new AuctionLive({ baseUrl, token: p2.token, socketOptions: { transports: ["websocket"] } });
     sockets.push(watcher, p1Live, p2Live);
     const roomTypes: AuctionEventType[] = ["bid_placed", "auction_awarded", "auction_closed", "booking_offered"];
     record(watcher, roomTypes, watcherFrames);
@@ -374,7 +374,7 @@ async function main(): Promise<void> {
       const oldToken = p1.token;
       await p1.logout();
       assert.equal(p1.token, undefined);
-      const stale = createBidBazaarClient({ baseUrl, ...(oldToken !== undefined ? { token: oldToken } : {}) });
+      const stale = createBidBazaarClient({ baseUrl, token: oldToken });
       const result = await stale.api.GET("/api/users/profile");
       assert.equal(result.response.status, 401);
       assert.throws(() => unwrap(result), (error: unknown) => error instanceof BidBazaarError && error.status === 401);

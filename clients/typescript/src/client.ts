@@ -75,8 +75,8 @@ export function unwrap<T>(result: FetchResult<T>): T {
 export interface BidBazaarClientOptions {
   /** The server, e.g. `http://localhost:5050`; `""` in a same-origin SPA. */
   baseUrl: string;
-  /** A bearer token from an earlier login (bearer mode). */
-  token?: string;
+  /** A bearer token from an earlier login (bearer mode); `undefined` is the same as leaving it out. */
+  token?: string | undefined;
   /** `"browser"`: cookie session with CSRF; `"bearer"` (default): Authorization header. */
   mode?: "bearer" | "browser";
   /** A fetch to use instead of the global one (tests, a cookie jar in node). */

@@ -92,10 +92,10 @@ export type FrameHandler<K extends AuctionEventType> = (frame: RoomFrame<K>, met
 export interface AuctionLiveOptions {
   /** The server, e.g. `http://localhost:5050`; `""` in a same-origin SPA. */
   baseUrl: string;
-  /** The bearer token (node, mobile); leave out in a browser with a cookie session. */
-  token?: string;
+  /** The bearer token (node, mobile); leave out (or undefined) in a browser with a cookie session. */
+  token?: string | undefined;
   /** Send the session cookie (browser with a cookie session, cross-origin). */
-  withCredentials?: boolean;
+  withCredentials?: boolean | undefined;
   /** Milliseconds to wait for an acknowledgement (default 10000). */
   ackTimeoutMs?: number;
   /** Milliseconds to hold a frame that arrived before the one before it (default 1000). */
