@@ -19,7 +19,7 @@ import {
   type paths,
   type Schemas,
 } from "../src/client.js";
-import { AuctionLive, type AuctionEventType, type Notification, type RoomFrame } from "../src/live.js";
+import { AckFailed, AuctionLive, type AuctionEventType, type Notification, type RoomFrame } from "../src/live.js";
 
 const baseUrl = (process.argv[2] ?? process.env.BASE_URL ?? "http://localhost:5050").replace(/\/$/, "");
 const started = Date.now();
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     await step("a refused socket bid answers a typed error ack (BID_TOO_HIGH)", async () => {
       await assert.rejects(
         p2Live.placeBid({ auction_id: auction.id, amount: 1450, description: "Too high now" }),
-        (error: unknown) => error instanceof Error && error.name === "AckFailed" && (error as { code?: string }).code === "BID_TOO_HIGH",
+        (error: unknown) => error instanceof AckFailed && error.code === "BID_TOO_HIGH",
       );
     });
 
