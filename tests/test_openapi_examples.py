@@ -30,11 +30,10 @@ def operations() -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def parameters() -> Iterator[tuple[str, dict[str, Any]]]:
-    """(`METHOD path name`, parameter) for every path and query parameter."""
+    """(`METHOD path name`, parameter) for every path, query and header parameter."""
     for name, operation in operations():
         for parameter in operation.get("parameters", []):
-            if parameter["in"] in ("path", "query"):
-                yield f"{name} {parameter['name']}", parameter
+            yield f"{name} {parameter['name']}", parameter
 
 
 def json_media() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -73,7 +72,7 @@ def test_every_request_body_has_a_media_type_example(name, operation):
 
 
 @pytest.mark.parametrize(("name", "parameter"), list(parameters()), ids=lambda value: str(value)[:80])
-def test_every_path_and_query_parameter_has_an_example(name, parameter):
+def test_every_parameter_has_an_example(name, parameter):
     assert parameter_examples(parameter), name
 
 

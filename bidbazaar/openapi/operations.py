@@ -48,6 +48,7 @@ IDEMPOTENCY_KEY = {
     "description": "A retry with the same key by the same user returns the first response (same status and "
     "body) and creates nothing new; the same key on a different request is 409 CONFLICT.",
     "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+    "example": "7d1c2f4e-create-once",
 }
 
 
