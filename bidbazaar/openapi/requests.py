@@ -138,6 +138,10 @@ QUERY_EXAMPLES: dict[str, Any] = {
     "min_budget": 500,
     "max_budget": 5000,
     "standing": "leading",
+    # Flags, should their schema be neither a boolean nor a "true"/"false" choice (an anyOf).
+    "mine": True,
+    "flat": True,
+    "unread_only": True,
 }
 
 
