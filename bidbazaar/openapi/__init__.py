@@ -19,7 +19,7 @@ from bidbazaar.openapi.alerts import alert_schemas
 from bidbazaar.openapi.bookings import booking_schemas
 from bidbazaar.openapi.email_preferences import email_preference_schemas
 from bidbazaar.openapi.events import event_schemas
-from bidbazaar.openapi.operations import ANONYMOUS, render
+from bidbazaar.openapi.operations import ANONYMOUS, attach_media_examples, render
 from bidbazaar.openapi.paths import operations
 from bidbazaar.openapi.proxies import proxy_schemas
 from bidbazaar.openapi.questions import question_schemas
@@ -120,6 +120,7 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
             },
         },
     }
+    attach_media_examples(paths, document["components"]["schemas"])
     if server_url:
         document["servers"] = [{"url": server_url.rstrip("/"), "description": "This server"}]
     return document

@@ -33,8 +33,11 @@ ERROR_DESCRIPTIONS = {
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}}
 
 # Who may call an operation, as OpenAPI security requirements ({} = anonymous is fine).
+# Bearer comes first everywhere: generators (openapi-to-postmanv2, openapi-fetch wrappers)
+# take the first option, and a public operation that lists {} first gets no auth at all, so
+# `GET /api/auctions?mine=true` would be 401 from a generated client.
 ANONYMOUS = [{}]
-PUBLIC = [{}, {"bearerAuth": []}, {"cookieSession": []}]
+PUBLIC = [{"bearerAuth": []}, {"cookieSession": []}, {}]
 LOGGED_IN_READ = [{"bearerAuth": []}, {"cookieSession": []}]
 LOGGED_IN_WRITE = [{"bearerAuth": []}, {"cookieSession": [], "csrfToken": []}]
 
@@ -45,6 +48,7 @@ IDEMPOTENCY_KEY = {
     "description": "A retry with the same key by the same user returns the first response (same status and "
     "body) and creates nothing new; the same key on a different request is 409 CONFLICT.",
     "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+    "example": "7d1c2f4e-create-once",
 }
 
 
@@ -74,7 +78,28 @@ def path_parameter(name: str) -> dict[str, Any]:
         "required": True,
         "description": f"The {what}'s id.",
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]},
+        # Parameter-level: OAS 3.1 tools (openapi-to-postmanv2) ignore schema `examples`.
+        "example": 1,
     }
+
+
+def attach_media_examples(paths: dict[str, Any], schemas: dict[str, Schema]) -> None:
+    """Give each JSON body that is a component with `examples` a media-type `example`.
+
+    OpenAPI 3.1 generators read `content.application/json.example`, not the schema-level
+    `examples`: without it Postman sends "<string>" for every field. Request bodies get one
+    always (tests/test_openapi_examples.py checks); responses where their schema is a
+    component that has one.
+    """
+    for operation in (op for ops in paths.values() for op in ops.values()):
+        bodies = [operation.get("requestBody", {}), *operation["responses"].values()]
+        for body in bodies:
+            media = body.get("content", {}).get("application/json")
+            if not media or "example" in media or "$ref" not in media["schema"]:
+                continue
+            component = schemas.get(media["schema"]["$ref"].rsplit("/", 1)[-1], {})
+            if component.get("examples"):
+                media["example"] = component["examples"][0]
 
 
 def page_of(name: str, item: str, **extra: Schema) -> dict[str, Schema]:

@@ -86,7 +86,8 @@ def watching_operations() -> dict[str, Operation]:
             "get", "/api/users/me/bids", "bids", "Every auction you bid on, with where you stand",
             (200, "A page of your auctions, newest activity first", page_of("bids", "MyBid")),
             query=[
-                {**parameter, "schema": {**parameter["schema"], "pattern": forms.STANDING_PATTERN},
+                {**{k: v for k, v in parameter.items() if k != "example"},  # example and examples exclude each other
+                 "schema": {**parameter["schema"], "pattern": forms.STANDING_PATTERN},
                  "examples": {"one": {"value": "outbid"}, "several": {"value": "leading,outbid"}}}
                 if parameter["name"] == "standing" else parameter
                 for parameter in query_parameters(forms.MyBidsSearchForm)
