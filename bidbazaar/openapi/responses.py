@@ -126,7 +126,8 @@ PAGINATION = {
 
 #: `details` of the error codes whose details are known, each a component named here: a typed
 #: client reads `details.max_allowed` once it has narrowed the error by its `code`. The other
-#: codes' details stay an open object (operations.error).
+#: codes' details stay an open object (operations.error). TOO_MANY_ROOMS ({"limit"}) is answered
+#: only over Socket.IO, which docs/realtime.md describes: no operation here could use it.
 ERROR_DETAILS: dict[str, tuple[str, Schema]] = {
     "VALIDATION_ERROR": (
         "ValidationErrorDetails",
@@ -162,10 +163,6 @@ ERROR_DETAILS: dict[str, tuple[str, Schema]] = {
     "ALREADY_LOWEST": (
         "AlreadyLowestDetails",
         obj({"lowest_bid": {**MONEY, "description": "Your bid, already the lowest."}, "bid_id": ID}),
-    ),
-    "TOO_MANY_ROOMS": (
-        "TooManyRoomsDetails",
-        obj({"limit": {**COUNT, "description": "Rooms one connection may watch at once (Socket.IO)."}}),
     ),
     "TOO_MANY_SEARCHES": (
         "TooManySearchesDetails",
