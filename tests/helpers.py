@@ -273,3 +273,15 @@ def recorded_statements() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def error_variants(schema: dict[str, Any]) -> list[tuple[list[str], dict[str, Any]]]:
+    """An error response schema's variants (openapi.operations.error): each variant's codes and
+    the `allOf` part that narrows `Error` to them (`code`, and `details` where they are known)."""
+    variants = schema.get("oneOf", [schema])
+    found = []
+    for variant in variants:
+        narrowed = variant["allOf"][1]["properties"]
+        code = narrowed["code"]
+        found.append(([code["const"]] if "const" in code else list(code["enum"]), narrowed))
+    return found

@@ -259,8 +259,9 @@ def test_the_documented_examples_are_accepted(client, world):
 
 def test_an_unsupported_method_is_the_documented_405(client, world):
     response = client.patch("/api/auctions/1", json={}, headers=world["customer"])
-    component = DOCUMENT["components"]["responses"]["MethodNotAllowed"]
-    schema = component["content"]["application/json"]["schema"]
+    schema = {
+        "allOf": [{"$ref": "#/components/schemas/Error"}, {"properties": {"code": {"const": "METHOD_NOT_ALLOWED"}}}]
+    }
     assert response.status_code == 405
     Draft202012Validator({**schema, "components": DOCUMENT["components"]}).validate(response.get_json())
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "PUT"}

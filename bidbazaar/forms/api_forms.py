@@ -26,6 +26,7 @@ from bidbazaar.booking_models import BookingStatus, Party
 from bidbazaar.forms.fields import (
     MAX_MONEY,
     Between,
+    FlagField,
     IdempotencyKey,
     IdListField,
     IndianMobile,
@@ -152,7 +153,7 @@ class AuctionSearchForm(NoCSRFForm):
     min_budget = MoneyField(validators=[Optional(), Between(min=0, max=MAX_MONEY)])
     max_budget = MoneyField(validators=[Optional(), Between(min=0, max=MAX_MONEY)])
     created_by = IntegerField(validators=[Optional(), Between(min=1, max=MAX_ID)])
-    mine = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
+    mine = FlagField(validators=[Optional()])
     sort = SelectField(choices=choices(*SORT_CHOICES), default="created_at", validators=[Optional()])
     order = SelectField(choices=choices("asc", "desc"), default="desc", validators=[Optional()])
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
@@ -163,8 +164,8 @@ class PageForm(NoCSRFForm):
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
     # No default here: each listing passes its own (events 50, bids 20) to queries.page_size.
     per_page = IntegerField(validators=[Optional(), Between(min=1, max=MAX_ID)])  # >100: clamped
-    unread_only = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
-    flat = SelectField(choices=choices("", "true", "false"), validators=[Optional()])
+    unread_only = FlagField(validators=[Optional()])
+    flat = FlagField(validators=[Optional()])
 
 
 # --------------------------------------------------------------------------- Socket.IO payloads

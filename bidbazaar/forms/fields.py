@@ -13,9 +13,9 @@ from decimal import Decimal, DecimalException
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Field, SelectChoice
+from wtforms import DecimalField, Field, SelectChoice, SelectField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from bidbazaar.values import MAX_ID  # INTEGER columns' range
 
@@ -26,6 +26,16 @@ MONEY_STEP = Decimal(1).scaleb(-MONEY_PLACES)
 #: Plain decimal notation with an optional exponent, ASCII digits only: no NaN, Infinity,
 #: thousands separators, underscores or other scripts' digits (Decimal() accepts all those).
 MONEY_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+#: The characters str.strip() removes (each c with c.isspace()), written out so that an OpenAPI
+#: pattern can name exactly this set: ECMA-262's \\s and Python's \\s differ (U+001C-U+001F,
+#: U+0085, U+FEFF). tests/test_client_contract.py checks it against str.isspace.
+STRIPPED_CHARACTERS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def strip(value: Any) -> Any:
@@ -179,6 +189,30 @@ class IdListField(Field):
             self.data = None
             raise ValueError(f"At most {self.max_ids} ids, each from 1 to {MAX_ID}.")
         self.data = ids
+
+
+class FullMatch(Regexp):
+    """Regexp over the whole value, as JSON Schema's `pattern` with ^...$ reads it: Python's `$`
+    also matches before a final newline, ECMA-262's does not ("leading\\n" is no standing)."""
+
+    def __call__(self, form: Any, field: Field, message: str | None = None) -> Any:
+        if self.regex.fullmatch(field.data or "") is None:
+            raise ValidationError(self.message or "Invalid input.")
+        return None
+
+
+class FlagField(SelectField):
+    """A yes/no query-string flag: `true` or `false` (a JSON boolean as OpenAPI serialises it).
+
+    The pages' filter forms also send the empty "any" option, so the field keeps it;
+    forms.parse_query refuses it on the API, where the document types the flag as a boolean.
+    """
+
+    json_types = (bool,)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", choices("", "true", "false"))
+        super().__init__(*args, **kwargs)
 
 
 class NoCSRFForm(FlaskForm):

@@ -18,10 +18,11 @@ from typing import Any
 from flask import current_app, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DecimalField, Field, IntegerField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms import BooleanField, DecimalField, Field, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from bidbazaar.errors import DomainError
+from bidbazaar.forms.fields import FlagField
 from bidbazaar.json_format import UnicodeTextError, invalid_text
 
 
@@ -50,6 +51,39 @@ def json_type_name(types: tuple[type, ...]) -> str:
     if int in types:
         return "an integer"
     return "a string"
+
+
+#: Integral numbers past this many digits are refused before int() builds them: an id or a count
+#: never has them, and int(Decimal("1E+1000000")) would build a million-digit integer.
+_INTEGRAL_DIGITS = 30
+
+
+def integral_number(value: Any) -> int | None:
+    """A JSON number with no fractional part (7483, 7483.0, 7.483e3) as an int, else None.
+
+    JSON Schema's `integer` is a number whose fractional part is zero, so 7483.0 is an
+    integer to every client that validates against the document; booleans are not numbers.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 10**_INTEGRAL_DIGITS else None
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < _INTEGRAL_DIGITS:
+        return int(value) if value == value.to_integral_value() else None
+    return None
+
+
+def _as_json_type(value: Any, types: tuple[type, ...]) -> Any:
+    """The value as the field takes it: an integral number where only integers belong becomes an int."""
+    if int in types and Decimal not in types and not isinstance(value, bool):
+        whole = integral_number(value)
+        if whole is not None:
+            return whole
+    if list in types and isinstance(value, list):
+        return [whole if (whole := integral_number(item)) is not None else item for item in value]
+    return value
 
 
 def _as_form_value(value: Any) -> Any:
@@ -116,6 +150,7 @@ def parse_json_form(
                 errors[name] = "This field is required."
             continue
         types = accepted_json_types(type(field))
+        value = _as_json_type(value, types)
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok:
             errors[name] = f"Must be {json_type_name(types)}."
@@ -146,8 +181,43 @@ def parse_json_form(
 
 
 def parse_query(form_cls: type[FlaskForm], args: MultiDict) -> dict[str, Any]:
-    """Validate query-string parameters; unknown sort/order/status etc. are 400s."""
-    return dict(_validated_query(form_cls, tuple(args.items(multi=True))))
+    """Validate an API query string; unknown sort/order/status etc. are 400s.
+
+    WTForms' Optional() passes an empty or blank value as "not given"; the API refuses one
+    wherever its document does (`?page=`, `?flat=`, `?flat=%C2%A0`): a number, a flag, a
+    choice or a pattern. Free text (`?q=`) may still be empty. The pages bind their forms
+    directly and keep the empty "any" option of their filters.
+    """
+    items = tuple(args.items(multi=True))
+    blank = {
+        name: "Must not be empty."
+        for name, value in items
+        if not value.strip() and _refuses_blank(form_cls, name, value)
+    }
+    if blank:
+        raise validation_error(blank)
+    return dict(_validated_query(form_cls, items))
+
+
+@functools.lru_cache(maxsize=256)
+def _refuses_blank(form_cls: type[FlaskForm], name: str, value: str) -> bool:
+    """Whether the document's schema of this query parameter refuses the blank `value`."""
+    unbound = getattr(form_cls, name, None)
+    if unbound is None or not hasattr(unbound, "field_class"):
+        return False  # not a parameter of this form: ignored, as before
+    field_class = unbound.field_class
+    if issubclass(field_class, FlagField):
+        return True
+    if issubclass(field_class, SelectField):
+        offered = [
+            choice[0] if isinstance(choice, tuple) else getattr(choice, "value", choice)
+            for choice in unbound.kwargs.get("choices") or []
+        ]
+        return value not in offered
+    if issubclass(field_class, (IntegerField, DecimalField)):
+        return True
+    validators = unbound.kwargs.get("validators") or (unbound.args[1] if len(unbound.args) > 1 else [])
+    return any(isinstance(v, Regexp) for v in validators)
 
 
 @functools.lru_cache(maxsize=1024)

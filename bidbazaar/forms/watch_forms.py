@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from wtforms import IntegerField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 
-from bidbazaar.forms.fields import Between, NoCSRFForm
+from bidbazaar.forms.fields import Between, FullMatch, NoCSRFForm
 from bidbazaar.values import MAX_ID
 
 #: A provider's standing on an auction it bid on (queries.my_bids computes it).
@@ -26,13 +23,15 @@ def standings(text: str | None) -> tuple[str, ...]:
 class MyBidsSearchForm(NoCSRFForm):
     """GET /api/users/me/bids and /my/bids: one or several standings (comma-separated), the page."""
 
-    standing = StringField(validators=[Optional(), Length(max=100)])
+    standing = StringField(
+        validators=[
+            Optional(),
+            Length(max=100),
+            FullMatch(STANDING_PATTERN, message=f"One or more of {', '.join(STANDING_CHOICES)}, comma-separated."),
+        ]
+    )
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
     per_page = IntegerField(default=20, validators=[Optional(), Between(min=1, max=MAX_ID)])  # >100: clamped
-
-    def validate_standing(self, field: Any) -> None:
-        if field.data and not re.fullmatch(STANDING_PATTERN, field.data):
-            raise ValidationError(f"One or more of {', '.join(STANDING_CHOICES)}, comma-separated.")
 
 
 class WatchingSearchForm(NoCSRFForm):

@@ -25,7 +25,7 @@ from bidbazaar.openapi.proxies import proxy_schemas
 from bidbazaar.openapi.questions import question_schemas
 from bidbazaar.openapi.requests import example_deadline, query_parameters, request_schemas
 from bidbazaar.openapi.responses import response_schemas
-from bidbazaar.openapi.schemas import json_content, ref
+from bidbazaar.openapi.schemas import ref
 from bidbazaar.openapi.watching import watching_schemas
 from bidbazaar.values import MAX_ID
 
@@ -45,7 +45,8 @@ HttpOnly session cookie instead; unsafe requests on a cookie session must carry 
 
 **Errors.** Every error is `{"error", "code", "details"}`; `code` is machine-readable (see
 `ErrorCode`). A request body must be a JSON object sent as `application/json`. A method a path
-does not support is 405 METHOD_NOT_ALLOWED with an `Allow` header; an unknown path is 404.
+does not support is 405 METHOD_NOT_ALLOWED (an `Error`) with an `Allow` header listing the methods
+it has: no operation below can meet it, so none lists it; an unknown path is 404.
 
 **Money** is a JSON number with at most 2 decimals; **times** are ISO 8601 in UTC with `Z`.
 Live updates go over Socket.IO (namespace `/auctions`): see docs/realtime.md.
@@ -87,17 +88,6 @@ def build_document(server_url: str | None = None) -> dict[str, Any]:
                 **account_email_schemas(),
                 **email_preference_schemas(),
                 **event_schemas(),
-            },
-            "responses": {
-                # Not attached to operations (a documented method never meets it): the shape of a
-                # request with a method the path does not support.
-                "MethodNotAllowed": {
-                    "description": "The path exists but not with this method; `Allow` lists the methods it has.",
-                    "headers": {"Allow": {"schema": {"type": "string"}, "description": "e.g. `GET, PUT, OPTIONS`"}},
-                    "content": json_content(
-                        {"allOf": [ref("Error"), {"properties": {"code": {"const": "METHOD_NOT_ALLOWED"}}}]}
-                    ),
-                }
             },
             "securitySchemes": {
                 "bearerAuth": {

@@ -69,7 +69,8 @@ def alert_operations() -> dict[str, Operation]:
         ),
         "alerts_api.create_search": Operation(
             "post", "/api/users/me/searches", "alerts", "Save a search: new matching jobs notify you (providers)",
-            (201, "Saved", changed), body="SavedSearchCreate", codes=("NOT_A_PROVIDER", "TOO_MANY_SEARCHES"),
+            (201, "Saved", changed), body="SavedSearchCreate", body_required=False,
+            codes=("NOT_A_PROVIDER", "TOO_MANY_SEARCHES"),
             description=f"At most {MAX_SAVED_SEARCHES} per provider (409 TOO_MANY_SEARCHES). Each new auction that "
             "matches any of your searches sends you one `job_alert` notification.",
         ),

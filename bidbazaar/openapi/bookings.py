@@ -171,7 +171,7 @@ def booking_operations() -> dict[str, Operation]:
             transition("confirm_booking", "confirm", "Take the job (the provider, before respond_by)",
                        codes=(*states, "BOOKING_EXPIRED")),
             transition("decline_booking", "decline", "Turn the job down (the provider): it passes to the next bid",
-                       "DeclineRequest", codes=(*states, "BOOKING_EXPIRED")),
+                       "DeclineRequest", codes=(*states, "BOOKING_EXPIRED"), body_required=False),
             transition("mark_done", "done", "Say the work is done (the provider)"),
             transition("complete_booking", "complete", "Say the job was done (the customer)"),
             transition("cancel_booking", "cancel", "Call the booking off, saying why (either side)",
@@ -179,7 +179,7 @@ def booking_operations() -> dict[str, Operation]:
                        description="The customer cancelling a waiting offer stops the chain: the auction ends "
                        "unfilled. A provider declines an offer instead (409 BOOKING_STATE here)."),
             transition("report_no_show", "no-show", "Report that the provider never came (the customer)",
-                       "NoShowRequest"),
+                       "NoShowRequest", body_required=False),
             transition("reoffer_booking", "reoffer", "Offer the job to another remaining bid instead (the customer)",
                        "ReofferRequest", codes=(*states, "CONFLICT"),
                        description="Answers the new booking."),

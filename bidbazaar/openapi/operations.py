@@ -14,6 +14,7 @@ from typing import Any
 
 from bidbazaar.errors import STATUS_BY_CODE
 from bidbazaar.forms import IDEMPOTENCY_KEY_PATTERN
+from bidbazaar.openapi.responses import ERROR_DETAILS
 from bidbazaar.openapi.schemas import Schema, json_content, obj, ref
 from bidbazaar.rate_limits import EXEMPT_ENDPOINTS
 from bidbazaar.values import MAX_ID
@@ -61,8 +62,22 @@ REPLAYED = {
 
 
 def error(status: int, codes: list[str]) -> dict[str, Any]:
-    """An error response whose `code` is one of `codes`."""
-    schema = {"allOf": [ref("Error"), {"properties": {"code": {"enum": codes}}}]}
+    """An error response whose `code` is one of `codes`.
+
+    A code with known details (responses.ERROR_DETAILS) is a variant of its own, whose `code`
+    is that one and whose `details` is that schema; the other codes share one variant with an
+    open `details`. The variants' codes differ, so exactly one matches: generated clients get
+    a union a `code` check narrows (`if (e.code === "BID_TOO_HIGH") e.details.max_allowed`).
+    """
+    variants: list[Schema] = [
+        {"allOf": [ref("Error"), {"properties": {"code": {"const": code}, "details": ref(ERROR_DETAILS[code][0])}}]}
+        for code in codes
+        if code in ERROR_DETAILS
+    ]
+    others = [code for code in codes if code not in ERROR_DETAILS]
+    if others:
+        variants.append({"allOf": [ref("Error"), {"properties": {"code": {"enum": others}}}]})
+    schema = variants[0] if len(variants) == 1 else {"oneOf": variants}
     response: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status], "content": json_content(schema)}
     if status in (429, 503):
         response["headers"] = RETRY_AFTER

@@ -218,7 +218,7 @@ def operations() -> dict[str, Operation]:
         ),
         "api_docs.openapi_document": Operation(
             "get", "/api/openapi.json", "meta", "This document",
-            {"200": {"description": "OpenAPI 3.1", "content": json_content({"type": "object", "required": ["openapi"]})}},
+            {"200": {"description": "OpenAPI 3.1", "content": json_content({"type": "object", "properties": {"openapi": {"type": "string"}}, "required": ["openapi"]})}},
             auth="public",
         ),
         "api_docs.api_docs": Operation(

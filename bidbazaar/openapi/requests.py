@@ -20,7 +20,67 @@ from bidbazaar import forms
 from bidbazaar.models import utcnow
 from bidbazaar.openapi.schemas import Schema, nullable, number
 
-STRING_RULES = "Leading and trailing whitespace is removed before the length is checked; NUL characters are refused."
+#: The whitespace the server strips (forms.STRIPPED_CHARACTERS) and NUL, as \\uXXXX escapes inside a
+#: character class: ECMA-262 and Python read them alike, where their `\\s` differ.
+
+
+def _character_class(characters: str) -> str:
+    """The body of a character class naming exactly these characters, runs as ranges."""
+    points = sorted(set(map(ord, characters)))
+    runs: list[list[int]] = []
+    for point in points:
+        if runs and point == runs[-1][1] + 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "".join(f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in runs)
+
+
+WHITESPACE = _character_class(forms.STRIPPED_CHARACTERS)
+NUL = "\\u0000"
+#: Any text without NUL characters (parse_json_form refuses them in every string).
+NO_NUL = f"^[^{NUL}]*$"
+
+
+def stripped_pattern(low: int, high: int | None) -> str:
+    """A pattern for text the server strips, then needs `low` to `high` characters of:
+    whitespace around a core that starts and ends with a visible character, no NUL anywhere.
+
+    maxLength cannot say it: the server accepts 200 characters with a space around them.
+    """
+    visible = f"[^{WHITESPACE}{NUL}]"
+    if high is not None and high <= 1:
+        core = visible
+    else:
+        middle = f"[^{NUL}]{{{max(low - 2, 0)},{'' if high is None else high - 2}}}"
+        core = f"{visible}(?:{middle}{visible})?" if low <= 1 else f"{visible}{middle}{visible}"
+    if low == 0:
+        core = f"(?:{core})?"
+    return f"^[{WHITESPACE}]*{core}[{WHITESPACE}]*$"
+
+
+def text_rules(schema: Schema, validators: list[Any], stripped: bool) -> None:
+    """Add a string field's NUL and whitespace rules to its schema as a `pattern`.
+
+    A field with its own Regexp (username) or a format (email, date-time) is left as it is:
+    neither admits NUL. Stripped text is bounded by the pattern (see stripped_pattern); raw
+    text keeps its lengths, and DataRequired refuses it blank (str.strip(), the same set).
+    """
+    if "pattern" in schema or "format" in schema or "enum" in schema:
+        return
+    required = any(isinstance(v, DataRequired) for v in validators)
+    if stripped:
+        low = schema.pop("minLength", 0)
+        high = schema.pop("maxLength", None)
+        low = max(low, 1) if required else low
+        schema["pattern"] = stripped_pattern(low, high)
+        if low:
+            schema["minLength"] = low  # true of the raw text too: it is never shorter than its core
+        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+        schema["description"] = f"{bounds} characters once leading and trailing whitespace is removed; no NUL."
+    else:
+        schema["pattern"] = f"^[{WHITESPACE}]*[^{WHITESPACE}{NUL}][^{NUL}]*$" if required else NO_NUL
+        schema["description"] = "Must contain a visible character; no NUL." if required else "No NUL characters."
 
 
 def field_validators(unbound: UnboundField) -> list[Any]:
@@ -84,10 +144,10 @@ def field_schema(unbound: UnboundField, *, allow_null: bool) -> Schema:
             schema["enum"] = list(validator.values)
         elif isinstance(validator, DataRequired) and schema["type"] == "string":
             schema.setdefault("minLength", 1)  # and not blank once stripped
-    if issubclass(unbound.field_class, SelectField):
-        schema["enum"] = _choices(unbound)
-    if schema["type"] == "string" and "enum" not in schema:
-        schema["description"] = STRING_RULES if "filters" in unbound.kwargs else "Must not contain NUL characters."
+    if issubclass(unbound.field_class, SelectField) and schema["type"] == "string":
+        schema["enum"] = _choices(unbound)  # a flag (forms.FlagField) is a boolean instead
+    if schema["type"] == "string":
+        text_rules(schema, field_validators(unbound), stripped="filters" in unbound.kwargs)
     if "default" in unbound.kwargs and unbound.kwargs["default"] is not None:
         schema["default"] = unbound.kwargs["default"]
     return nullable(schema) if allow_null else schema
@@ -212,6 +272,18 @@ def request_schemas() -> dict[str, Schema]:
             description="Only the fields given change. `new_password` needs `current_password`; it ends every "
             "other session and token and answers with fresh credentials.",
             example={"is_service_provider": True},
+            # ProfileForm.validate_new_password; not dependentRequired, which would also refuse
+            # {"new_password": null}, where null means "not given" and the server accepts it.
+            **{
+                "if": {
+                    "required": ["new_password"],
+                    "properties": {"new_password": {"type": "string", "minLength": 1}},
+                },
+                "then": {
+                    "required": ["current_password"],
+                    "properties": {"current_password": {"type": "string", "minLength": 1}},
+                },
+            },
         ),
         "AuctionCreate": form_body(
             forms.AuctionForm,
@@ -250,6 +322,11 @@ def request_schemas() -> dict[str, Schema]:
             forms.NotificationsReadForm,
             description='Give `ids` or `"all": true`.',
             example={"ids": [1, 2]},
-            anyOf=[{"required": ["ids"]}, {"required": ["all"]}],
+            # What services.mark_notifications_read accepts: a non-empty list, or all as true
+            # ({"all": false} and {"all": null} mark nothing and are 400s).
+            anyOf=[
+                {"required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1}}},
+                {"required": ["all"], "properties": {"all": {"const": True}}},
+            ],
         ),
     }

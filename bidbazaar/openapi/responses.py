@@ -36,8 +36,8 @@ def column_schema(column: Column) -> Schema:
         schema = ID if is_reference and not column.nullable else {"type": "integer"}
     elif isinstance(kind, String):
         schema = {"type": "string"}
-    elif isinstance(kind, JSON):
-        schema = {"type": "object"}
+    elif isinstance(kind, JSON):  # e.g. a notification's data: its keys vary with its type
+        schema = {"type": "object", "additionalProperties": True}
     else:
         raise TypeError(f"openapi has no JSON type for column {column} ({kind!r})")
     return nullable(schema) if column.nullable else schema
@@ -124,6 +124,63 @@ PAGINATION = {
 }
 
 
+#: `details` of the error codes whose details are known, each a component named here: a typed
+#: client reads `details.max_allowed` once it has narrowed the error by its `code`. The other
+#: codes' details stay an open object (operations.error). TOO_MANY_ROOMS ({"limit"}) is answered
+#: only over Socket.IO, which docs/realtime.md describes: no operation here could use it.
+ERROR_DETAILS: dict[str, tuple[str, Schema]] = {
+    "VALIDATION_ERROR": (
+        "ValidationErrorDetails",
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "One message per bad field (`body` for the body as a whole).",
+        },
+    ),
+    "BID_TOO_HIGH": (
+        "BidTooHighDetails",
+        obj(
+            {
+                "max_allowed": {**MONEY, "description": "The highest amount accepted now."},
+                "amount": {**MONEY, "description": "The bid's amount (REST and place_bid)."},
+                "lowest_bid": {**nullable(MONEY), "description": "The lowest active bid; null when none."},
+                "min_decrement": {**MONEY, "description": "How far below the lowest bid a new one must go."},
+                "floor": {**MONEY, "description": "The proxy's floor (PUT .../proxy and set_proxy)."},
+            },
+            ("amount", "lowest_bid", "min_decrement", "floor"),
+        ),
+    ),
+    "CONFIRM_LOW_BID": (
+        "ConfirmLowBidDetails",
+        obj(
+            {
+                "amount": {**MONEY, "description": "The amount (or the proxy's floor) asked for."},
+                "reference": {**MONEY, "description": "The typical bid it is compared with."},
+                "ratio": {"type": "number", "description": "LOW_BID_RATIO: below ratio × reference needs confirming."},
+            }
+        ),
+    ),
+    "ALREADY_LOWEST": (
+        "AlreadyLowestDetails",
+        obj({"lowest_bid": {**MONEY, "description": "Your bid, already the lowest."}, "bid_id": ID}),
+    ),
+    "TOO_MANY_SEARCHES": (
+        "TooManySearchesDetails",
+        obj({"limit": {**COUNT, "description": "Saved searches one provider may keep."}}),
+    ),
+    "RATE_LIMITED": (
+        "RateLimitedDetails",
+        obj(
+            {
+                "retry_after": {**COUNT, "description": "Seconds to wait, as in the Retry-After header."},
+                "limit": {"type": "string", "description": "The limit that was reached, e.g. `5 per 1 minute`."},
+            },
+            ("limit",),
+        ),
+    ),
+}
+
+
 def bid_placed_auction() -> Schema:
     """The auction part of POST /api/auctions/{id}/bids's 201 body."""
     return obj(columns_properties(models.Auction, BID_PLACED_AUCTION_KEYS))
@@ -154,7 +211,10 @@ def response_schemas() -> dict[str, Schema]:
                 "code": ref("ErrorCode"),
                 "details": {
                     "type": "object",
-                    "description": "Per-field messages for VALIDATION_ERROR; rule data (e.g. max_allowed) otherwise.",
+                    "additionalProperties": True,
+                    "description": "Per-field messages for VALIDATION_ERROR; rule data (e.g. max_allowed) otherwise. "
+                    "Each operation's error responses name the details of the codes that have known ones "
+                    "(ValidationErrorDetails, BidTooHighDetails, ...).",
                 },
             },
             examples=[
@@ -209,6 +269,7 @@ def response_schemas() -> dict[str, Schema]:
             "provider's `reputation` for them).",
         ),
         "Bid": {"anyOf": [ref("BidPublic"), ref("BidFull")]},
+        **{name: schema for name, schema in ERROR_DETAILS.values()},
         "Pagination": obj(PAGINATION),
         "Notification": obj(columns_properties(models.Notification, keys["notification"], VIEW_EXTRAS["notification"])),
     }
