@@ -959,8 +959,10 @@ export interface components {
             /** @description Human-readable message. */
             error: string;
             code: components["schemas"]["ErrorCode"];
-            /** @description Per-field messages for VALIDATION_ERROR; rule data (e.g. max_allowed) otherwise. */
-            details: Record<string, never>;
+            /** @description Per-field messages for VALIDATION_ERROR; rule data (e.g. max_allowed) otherwise. Each operation's error responses name the details of the codes that have known ones (ValidationErrorDetails, BidTooHighDetails, ...). */
+            details: {
+                [key: string]: unknown;
+            };
         };
         /** @description What anyone may see of a user: no email. */
         UserPublic: {
@@ -1190,6 +1192,45 @@ export interface components {
             reputation?: components["schemas"]["ProviderReputation"];
         };
         Bid: components["schemas"]["BidPublic"] | components["schemas"]["BidFull"];
+        /** @description One message per bad field (`body` for the body as a whole). */
+        ValidationErrorDetails: {
+            [key: string]: string;
+        };
+        BidTooHighDetails: {
+            /** @description The highest amount accepted now. */
+            max_allowed: number;
+            /** @description The bid's amount (REST and place_bid). */
+            amount?: number;
+            /** @description The lowest active bid; null when none. */
+            lowest_bid?: number | null;
+            /** @description How far below the lowest bid a new one must go. */
+            min_decrement?: number;
+            /** @description The proxy's floor (PUT .../proxy and set_proxy). */
+            floor?: number;
+        };
+        ConfirmLowBidDetails: {
+            /** @description The amount (or the proxy's floor) asked for. */
+            amount: number;
+            /** @description The typical bid it is compared with. */
+            reference: number;
+            /** @description LOW_BID_RATIO: below ratio × reference needs confirming. */
+            ratio: number;
+        };
+        AlreadyLowestDetails: {
+            /** @description Your bid, already the lowest. */
+            lowest_bid: number;
+            bid_id: number;
+        };
+        TooManySearchesDetails: {
+            /** @description Saved searches one provider may keep. */
+            limit: number;
+        };
+        RateLimitedDetails: {
+            /** @description Seconds to wait, as in the Retry-After header. */
+            retry_after: number;
+            /** @description The limit that was reached, e.g. `5 per 1 minute`. */
+            limit?: string;
+        };
         Pagination: {
             page: number;
             per_page: number;
@@ -1202,7 +1243,9 @@ export interface components {
             type: string;
             auction_id: number | null;
             message: string;
-            data: Record<string, never>;
+            data: {
+                [key: string]: unknown;
+            };
             /**
              * Format: date-time
              * @description UTC, ISO 8601 with Z.
@@ -1211,20 +1254,16 @@ export interface components {
             read: boolean;
         };
         RegisterRequest: {
-            /**
-             * Username
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
-             */
+            /** Username */
             username: string;
             /**
              * Email
              * Format: email
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
              */
             email: string;
             /**
              * Password
-             * @description Must not contain NUL characters.
+             * @description Must contain a visible character; no NUL.
              */
             password: string;
             /** I am a service provider */
@@ -1234,12 +1273,12 @@ export interface components {
         LoginRequest: {
             /**
              * Username or email
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 120 characters once leading and trailing whitespace is removed; no NUL.
              */
             username: string;
             /**
              * Password
-             * @description Must not contain NUL characters.
+             * @description Must contain a visible character; no NUL.
              */
             password: string;
         };
@@ -1248,24 +1287,23 @@ export interface components {
             /**
              * Email
              * Format: email
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
              */
             email?: string;
             /**
              * Mobile number
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description at least 0 characters once leading and trailing whitespace is removed; no NUL.
              */
             phone?: string | null;
             /** I am a service provider */
             is_service_provider?: boolean | null;
             /**
              * Current password
-             * @description Must not contain NUL characters.
+             * @description No NUL characters.
              */
             current_password?: string | null;
             /**
              * New password
-             * @description Must not contain NUL characters.
+             * @description No NUL characters.
              */
             new_password?: string | null;
         };
@@ -1273,19 +1311,19 @@ export interface components {
         AuctionCreate: {
             /**
              * Title
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 5 to 200 characters once leading and trailing whitespace is removed; no NUL.
              */
             title: string;
             /**
              * Description
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 20 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description: string;
             /** Category */
             category_id: number;
             /**
              * Location
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 5 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             location: string;
             /** Minimum budget (₹) */
@@ -1295,12 +1333,11 @@ export interface components {
             /**
              * Bids close at
              * Format: date-time
-             * @description Must not contain NUL characters.
              */
             deadline: string;
             /**
              * Additional requirements
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             requirements?: string | null;
         };
@@ -1308,19 +1345,19 @@ export interface components {
         AuctionUpdate: {
             /**
              * Title
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 5 to 200 characters once leading and trailing whitespace is removed; no NUL.
              */
             title?: string;
             /**
              * Description
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 20 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description?: string;
             /** Category */
             category_id?: number;
             /**
              * Location
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 5 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             location?: string;
             /** Minimum budget (₹) */
@@ -1330,12 +1367,11 @@ export interface components {
             /**
              * Bids close at
              * Format: date-time
-             * @description Must not contain NUL characters.
              */
             deadline?: string;
             /**
              * Additional requirements
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             requirements?: string | null;
         };
@@ -1345,17 +1381,17 @@ export interface components {
             amount: number;
             /**
              * What you will do
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description: string;
             /**
              * Estimated duration
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 50 characters once leading and trailing whitespace is removed; no NUL.
              */
             estimated_duration?: string | null;
             /**
              * Notes
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             notes?: string | null;
             /** Place it anyway */
@@ -1368,12 +1404,12 @@ export interface components {
         CategoryCreate: {
             /**
              * Name
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             name: string;
             /**
              * Description
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 1000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description?: string | null;
             /** Parent category */
@@ -1382,12 +1418,12 @@ export interface components {
         CategoryUpdate: {
             /**
              * Name
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             name?: string;
             /**
              * Description
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 1000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description?: string | null;
             /** Parent category */
@@ -1399,7 +1435,12 @@ export interface components {
             ids?: number[] | null;
             /** Mark all as read */
             all?: boolean | null;
-        } | unknown | unknown;
+        } | {
+            ids: unknown[];
+        } | {
+            /** @constant */
+            all: true;
+        };
         /** @description `email` and `phone` are present only once the booking was confirmed. */
         BookingParty: {
             id: number;
@@ -1586,21 +1627,21 @@ export interface components {
         DeclineRequest: {
             /**
              * Why you decline
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 500 characters once leading and trailing whitespace is removed; no NUL.
              */
             reason?: string | null;
         };
         CancelBookingRequest: {
             /**
              * Why you cancel
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 500 characters once leading and trailing whitespace is removed; no NUL.
              */
             reason: string;
         };
         NoShowRequest: {
             /**
              * What happened
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             note?: string | null;
         };
@@ -1613,14 +1654,14 @@ export interface components {
             rating: number;
             /**
              * Comment
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             comment?: string | null;
         };
         ReplyRequest: {
             /**
              * Your reply
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             reply: string;
         };
@@ -1632,14 +1673,14 @@ export interface components {
             decision: "upheld" | "rejected";
             /**
              * Note
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 500 characters once leading and trailing whitespace is removed; no NUL.
              */
             note?: string | null;
         };
         HideReviewRequest: {
             /**
              * Why it is hidden
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 500 characters once leading and trailing whitespace is removed; no NUL.
              */
             reason: string;
         };
@@ -1647,19 +1688,19 @@ export interface components {
         RepostRequest: {
             /**
              * Title
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 5 to 200 characters once leading and trailing whitespace is removed; no NUL.
              */
             title?: string | null;
             /**
              * Description
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 20 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description?: string | null;
             /** Category */
             category_id?: number | null;
             /**
              * Location
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 5 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             location?: string | null;
             /** Minimum budget (₹) */
@@ -1669,12 +1710,11 @@ export interface components {
             /**
              * Bids close at
              * Format: date-time
-             * @description Must not contain NUL characters.
              */
             deadline: string;
             /**
              * Additional requirements
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             requirements?: string | null;
         };
@@ -1703,17 +1743,17 @@ export interface components {
             confirm_low?: boolean | null;
             /**
              * What you will do
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             description?: string | null;
             /**
              * Estimated duration
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 50 characters once leading and trailing whitespace is removed; no NUL.
              */
             estimated_duration?: string | null;
             /**
              * Notes
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 2000 characters once leading and trailing whitespace is removed; no NUL.
              */
             notes?: string | null;
         };
@@ -1856,14 +1896,14 @@ export interface components {
         QuestionRequest: {
             /**
              * Your question
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 1000 characters once leading and trailing whitespace is removed; no NUL.
              */
             body: string;
         };
         AnswerRequest: {
             /**
              * Your answer
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 1 to 1000 characters once leading and trailing whitespace is removed; no NUL.
              */
             answer: string;
         };
@@ -1893,14 +1933,14 @@ export interface components {
         SavedSearchCreate: {
             /**
              * Name
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             name?: string | null;
             /** Category */
             category_id?: number | null;
             /**
              * Location contains
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             location?: string | null;
             /** Budget from (₹) */
@@ -1909,7 +1949,7 @@ export interface components {
             max_budget?: number | null;
             /**
              * Keywords (all must appear)
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 200 characters once leading and trailing whitespace is removed; no NUL.
              */
             keywords?: string | null;
         };
@@ -1917,14 +1957,14 @@ export interface components {
         SavedSearchUpdate: {
             /**
              * Name
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             name?: string | null;
             /** Category */
             category_id?: number | null;
             /**
              * Location contains
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 100 characters once leading and trailing whitespace is removed; no NUL.
              */
             location?: string | null;
             /** Budget from (₹) */
@@ -1933,7 +1973,7 @@ export interface components {
             max_budget?: number | null;
             /**
              * Keywords (all must appear)
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
+             * @description 0 to 200 characters once leading and trailing whitespace is removed; no NUL.
              */
             keywords?: string | null;
         };
@@ -1941,7 +1981,7 @@ export interface components {
         VerifyEmailRequest: {
             /**
              * Token
-             * @description Must not contain NUL characters.
+             * @description Must contain a visible character; no NUL.
              */
             token: string;
         };
@@ -1949,7 +1989,6 @@ export interface components {
             /**
              * Email
              * Format: email
-             * @description Leading and trailing whitespace is removed before the length is checked; NUL characters are refused.
              */
             email: string;
         };
@@ -1957,12 +1996,12 @@ export interface components {
         PasswordResetConfirmRequest: {
             /**
              * Token
-             * @description Must not contain NUL characters.
+             * @description Must contain a visible character; no NUL.
              */
             token: string;
             /**
              * New password
-             * @description Must not contain NUL characters.
+             * @description Must contain a visible character; no NUL.
              */
             new_password: string;
         };
@@ -2620,22 +2659,7 @@ export interface components {
             answered_at: string | null;
         };
     };
-    responses: {
-        /** @description The path exists but not with this method; `Allow` lists the methods it has. */
-        MethodNotAllowed: {
-            headers: {
-                /** @description e.g. `GET, PUT, OPTIONS` */
-                Allow?: string;
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"] & {
-                    /** @constant */
-                    code?: "METHOD_NOT_ALLOWED";
-                };
-            };
-        };
-    };
+    responses: never;
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -2674,10 +2698,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -2737,8 +2765,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -2812,10 +2841,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -2863,8 +2896,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -2961,8 +2995,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3035,8 +3070,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3109,8 +3145,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3184,10 +3221,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -3259,8 +3300,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3348,8 +3390,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3386,8 +3429,8 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
-                unread_only?: "" | "true" | "false";
-                flat?: "" | "true" | "false";
+                unread_only?: boolean;
+                flat?: boolean;
             };
             header?: never;
             path: {
@@ -3417,8 +3460,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -3455,8 +3499,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3498,7 +3543,7 @@ export interface operations {
                 min_budget?: number;
                 max_budget?: number;
                 created_by?: number;
-                mine?: "" | "true" | "false";
+                mine?: boolean;
                 sort?: "created_at" | "budget_max" | "deadline" | "lowest_bid" | "bid_count";
                 order?: "asc" | "desc";
                 page?: number;
@@ -3529,8 +3574,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -3555,8 +3601,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3624,10 +3671,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -3699,8 +3750,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3788,8 +3840,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -3855,10 +3908,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -3942,8 +3999,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4068,8 +4126,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4135,10 +4194,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -4222,8 +4285,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4289,8 +4353,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -4327,8 +4392,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4410,10 +4476,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -4458,10 +4528,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "ALREADY_LOWEST";
+                        details?: components["schemas"]["AlreadyLowestDetails"];
+                    }) | (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "BID_TOO_HIGH";
+                        details?: components["schemas"]["BidTooHighDetails"];
+                    }) | (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "CONFIRM_LOW_BID";
+                        details?: components["schemas"]["ConfirmLowBidDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "AUCTION_CLOSED" | "ALREADY_LOWEST" | "BID_TOO_HIGH" | "CONFIRM_LOW_BID" | "CONFLICT";
-                    };
+                        code?: "AUCTION_CLOSED" | "CONFLICT";
+                    });
                 };
             };
             /** @description Request body larger than MAX_CONTENT_LENGTH. */
@@ -4497,8 +4579,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4625,8 +4708,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4692,8 +4776,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -4730,8 +4815,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4821,8 +4907,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4859,7 +4946,7 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
-                unread_only?: "" | "true" | "false";
+                unread_only?: boolean;
             };
             header?: never;
             path?: never;
@@ -4887,8 +4974,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -4913,8 +5001,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -4977,10 +5066,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -5052,8 +5145,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5088,7 +5182,7 @@ export interface operations {
     list_categories: {
         parameters: {
             query?: {
-                flat?: "" | "true" | "false";
+                flat?: boolean;
             };
             header?: never;
             path?: never;
@@ -5114,8 +5208,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -5140,8 +5235,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5204,10 +5300,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -5279,8 +5379,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5346,10 +5447,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -5433,8 +5538,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5558,8 +5664,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5624,8 +5731,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -5650,8 +5758,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5742,8 +5851,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5868,8 +5978,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -5911,7 +6022,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["DeclineRequest"];
             };
@@ -5935,10 +6046,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -6022,8 +6137,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6148,8 +6264,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6274,8 +6391,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6341,10 +6459,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -6428,8 +6550,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6471,7 +6594,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["NoShowRequest"];
             };
@@ -6495,10 +6618,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -6582,8 +6709,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6649,10 +6777,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -6736,8 +6868,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6803,10 +6936,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -6890,8 +7027,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -6957,10 +7095,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -7044,8 +7186,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7111,10 +7254,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -7198,8 +7345,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7265,10 +7413,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -7352,8 +7504,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7419,10 +7572,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -7506,8 +7663,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7595,8 +7753,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7674,10 +7833,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -7722,10 +7885,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "BID_TOO_HIGH";
+                        details?: components["schemas"]["BidTooHighDetails"];
+                    }) | (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "CONFIRM_LOW_BID";
+                        details?: components["schemas"]["ConfirmLowBidDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "AUCTION_CLOSED" | "BID_TOO_HIGH" | "CONFIRM_LOW_BID";
-                    };
+                        code?: "AUCTION_CLOSED";
+                    });
                 };
             };
             /** @description Request body larger than MAX_CONTENT_LENGTH. */
@@ -7761,8 +7932,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7870,8 +8042,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -7935,8 +8108,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -7961,8 +8135,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8025,8 +8200,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
                     };
                 };
             };
@@ -8051,8 +8227,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8193,8 +8370,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8302,8 +8480,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8391,8 +8570,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8458,10 +8638,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -8545,8 +8729,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8614,10 +8799,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -8701,8 +8890,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8827,8 +9017,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8901,8 +9092,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -8941,7 +9133,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["SavedSearchCreate"];
             };
@@ -8965,10 +9157,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -9002,8 +9198,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "TOO_MANY_SEARCHES";
+                        details?: components["schemas"]["TooManySearchesDetails"];
                     };
                 };
             };
@@ -9040,8 +9237,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9129,8 +9327,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9196,10 +9395,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -9271,8 +9474,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9384,8 +9588,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9448,10 +9653,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_TOKEN" | "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_TOKEN" | "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -9499,8 +9708,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9609,8 +9819,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9672,10 +9883,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -9723,8 +9938,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9786,10 +10002,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "INVALID_TOKEN" | "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_TOKEN" | "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -9837,8 +10057,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9909,8 +10130,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -9970,10 +10192,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"] & {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
                         /** @enum {unknown} */
-                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
-                    };
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -10033,8 +10259,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -10154,7 +10381,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        openapi: string;
+                    };
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -10178,8 +10407,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
@@ -10250,8 +10480,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
-                        /** @enum {unknown} */
+                        /** @constant */
                         code?: "RATE_LIMITED";
+                        details?: components["schemas"]["RateLimitedDetails"];
                     };
                 };
             };
