@@ -16,7 +16,6 @@ import {
   createBidBazaarClient,
   unwrap,
   type BidBazaarClient,
-  type paths,
   type Schemas,
 } from "../src/client.js";
 import { AckFailed, AuctionLive, type AuctionEventType, type Notification, type RoomFrame } from "../src/live.js";
@@ -42,17 +41,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 5000): Prom
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-
-/**
- * The value "true" for a boolean query flag, whichever way the document types it: as a
- * boolean, or (older documents) as `"" | "true" | "false"`. Both go out as `?flag=true`.
- */
-function yes<T>(): Extract<T, true | "true"> {
-  return true as unknown as Extract<T, true | "true">;
-}
-type Query<P extends keyof paths> = NonNullable<
-  paths[P] extends { get: { parameters: { query?: infer Q } } } ? Q : never
->;
 
 type Bid = Schemas["Bid"];
 /** Whether the viewer sees who placed `bid` (the full view has a username). */
@@ -133,8 +121,8 @@ async function main(): Promise<void> {
     });
 
     const plumbing = await step("flat categories list Plumbing", async () => {
-      const flat = yes<Query<"/api/categories">["flat"]>();
-      const { categories } = unwrap(await anonymous.api.GET("/api/categories", { params: { query: { flat } } }));
+      // A boolean flag compiles as a boolean (issue 17: it was typed "" | "true" | "false").
+      const { categories } = unwrap(await anonymous.api.GET("/api/categories", { params: { query: { flat: true } } }));
       const found = categories.find((category) => category.name === "Plumbing");
       assert.ok(found, "Plumbing is a category");
       assert.ok(!("children" in found), "a flat list has no children");
@@ -173,8 +161,7 @@ async function main(): Promise<void> {
         auctions.map((a) => a.id),
         [auction.id],
       );
-      const mine = yes<Query<"/api/auctions">["mine"]>();
-      const own = unwrap(await customer.api.GET("/api/auctions", { params: { query: { mine } } }));
+      const own = unwrap(await customer.api.GET("/api/auctions", { params: { query: { mine: true } } }));
       assert.ok(own.auctions.some((a) => a.id === auction.id));
       const none = unwrap(await anonymous.api.GET("/api/auctions", { params: { query: { q: `nothing-${suffix}` } } }));
       assert.equal(none.auctions.length, 0);
@@ -314,8 +301,7 @@ async function main(): Promise<void> {
     });
 
     await step("notifications: the customer lists new_bid, marks one read, then all", async () => {
-      const unreadOnly = yes<Query<"/api/notifications">["unread_only"]>();
-      const listed = unwrap(await customer.api.GET("/api/notifications", { params: { query: { unread_only: unreadOnly } } }));
+      const listed = unwrap(await customer.api.GET("/api/notifications", { params: { query: { unread_only: true } } }));
       const newBids = listed.notifications.filter((n) => n.type === "new_bid" && n.auction_id === auction.id);
       assert.equal(newBids.length, 3);
       assert.equal(listed.unread_count, listed.notifications.length);
