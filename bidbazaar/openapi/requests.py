@@ -20,9 +20,6 @@ from bidbazaar import forms
 from bidbazaar.models import utcnow
 from bidbazaar.openapi.schemas import Schema, nullable, number
 
-#: The whitespace the server strips (forms.STRIPPED_CHARACTERS) and NUL, as \\uXXXX escapes inside a
-#: character class: ECMA-262 and Python read them alike, where their `\\s` differ.
-
 
 def _character_class(characters: str) -> str:
     """The body of a character class naming exactly these characters, runs as ranges."""
@@ -36,6 +33,8 @@ def _character_class(characters: str) -> str:
     return "".join(f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in runs)
 
 
+#: The whitespace the server strips (forms.STRIPPED_CHARACTERS) and NUL, as \\uXXXX escapes inside a
+#: character class: ECMA-262 and Python read them alike, where their `\\s` differ.
 WHITESPACE = _character_class(forms.STRIPPED_CHARACTERS)
 NUL = "\\u0000"
 #: Any text without NUL characters (parse_json_form refuses them in every string).
