@@ -83,7 +83,7 @@ def operations() -> dict[str, Operation]:
         "api.user_reviews": Operation(
             "get", "/api/users/{user_id}/reviews", "reviews", "The reviews others wrote about a user",
             (200, "A page of published, visible reviews, newest first", page_of("reviews", "Review")),
-            auth="public", query=query_parameters(forms.PageForm),
+            auth="public", query=page_query(),
         ),
         # auctions
         "api.list_auctions": Operation(

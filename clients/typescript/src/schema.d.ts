@@ -3429,8 +3429,6 @@ export interface operations {
             query?: {
                 page?: number;
                 per_page?: number;
-                unread_only?: boolean;
-                flat?: boolean;
             };
             header?: never;
             path: {
