@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from helpers import error_variants
 from jsonschema import Draft202012Validator
 
@@ -285,3 +286,25 @@ def test_the_405_is_described_in_the_document_and_is_an_error(client):
     response = client.patch("/api/categories")
     assert response.status_code == 405 and "METHOD_NOT_ALLOWED" in DOCUMENT["info"]["description"]
     assert valid(openapi.ref("Error"), response.get_json()) and response.headers["Allow"]
+
+
+# --------------------------------------------------------------------------- email addresses
+
+
+@pytest.mark.parametrize("address", ["0@1e100.test", "ravi@home.LOCAL", " asha@box.onion "])
+def test_an_address_on_a_special_use_domain_is_refused_by_the_schema_as_by_the_server(client, address):
+    assert not valid(SCHEMAS["RegisterRequest"]["properties"]["email"], address)
+    response = client.post("/api/auth/password-reset", json={"email": address})
+    assert response.status_code == 400 and "email" in response.get_json()["details"]
+
+
+@pytest.mark.parametrize("address", ["asha@example.com", "ravi@test.example.in"])
+def test_an_ordinary_address_is_valid_in_the_schema(address):
+    assert valid(SCHEMAS["RegisterRequest"]["properties"]["email"], address)
+
+
+def test_the_schema_names_every_special_use_domain_the_email_validator_refuses():
+    for domain in SPECIAL_USE_DOMAIN_NAMES:
+        with pytest.raises(EmailNotValidError):
+            validate_email(f"asha@box.{domain}", check_deliverability=False)
+        assert not valid(SCHEMAS["RegisterRequest"]["properties"]["email"], f"asha@box.{domain}")

@@ -12,6 +12,7 @@ from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Regexp
@@ -19,6 +20,11 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, 
 from bidbazaar import forms
 from bidbazaar.models import utcnow
 from bidbazaar.openapi.schemas import Schema, nullable, number
+
+
+def _caseless(word: str) -> str:
+    """A pattern for `word` in any letter case (ECMA-262 patterns have no inline flags)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
 
 
 def _character_class(characters: str) -> str:
@@ -39,6 +45,9 @@ WHITESPACE = _character_class(forms.STRIPPED_CHARACTERS)
 NUL = "\\u0000"
 #: Any text without NUL characters (parse_json_form refuses them in every string).
 NO_NUL = f"^[^{NUL}]*$"
+#: Addresses on special-use domains (RFC 6761: .test, .local, ...), which `format: email`
+#: admits but the Email validator (email_validator) refuses; the server strips the text first.
+SPECIAL_USE_EMAIL = r"\.(?:" + "|".join(map(_caseless, SPECIAL_USE_DOMAIN_NAMES)) + r")\.?[" + WHITESPACE + "]*$"
 
 
 def stripped_pattern(low: int, high: int | None) -> str:
@@ -139,6 +148,7 @@ def field_schema(unbound: UnboundField, *, allow_null: bool) -> Schema:
             schema["pattern"] = validator.regex.pattern
         elif isinstance(validator, Email):
             schema["format"] = "email"
+            schema["not"] = {"pattern": SPECIAL_USE_EMAIL}
         elif isinstance(validator, AnyOf):
             schema["enum"] = list(validator.values)
         elif isinstance(validator, DataRequired) and schema["type"] == "string":
