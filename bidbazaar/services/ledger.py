@@ -91,7 +91,7 @@ def broadcast(after_commit: AfterCommit, log_event: AuctionEvent, auction: Aucti
     no viewer): its event name is the entry's `type`, its body the entry's `payload` plus
     `auction_id`, `seq` and `server_time`. Live and replayed therefore cannot disagree.
     """
-    frame = {"auction_id": log_event.auction_id, **public_payload(log_event, auction), "seq": log_event.seq}
+    frame = {"auction_id": log_event.auction_id, **payload_for(log_event, auction), "seq": log_event.seq}
 
     def send() -> None:
         realtime.publish(log_event.type, {**frame, "server_time": utcnow()}, realtime.auction_room(frame["auction_id"]))
@@ -126,14 +126,15 @@ def redact_event(event: AuctionEvent, viewer: User | None, auction: Auction) -> 
         "auction_id": event.auction_id,
         "seq": event.seq,
         "type": event.type,
-        "payload": public_payload(event, auction, viewer),
+        "payload": payload_for(event, auction, viewer),
         "created_at": event.created_at,
         "hash": event.hash,
     }
 
 
-def public_payload(event: AuctionEvent, auction: Auction, viewer: User | None = None) -> dict[str, Any]:
-    """The event's payload under the bid privacy rule (models.bid_view) for this viewer."""
+def payload_for(event: AuctionEvent, auction: Auction, viewer: User | None = None) -> dict[str, Any]:
+    """The event's payload as this viewer may see it (models.bid_view, the one bid privacy rule);
+    no viewer: the public view every room frame carries."""
     payload = dict(event.payload)
     for key in ("bid", "winning_bid"):
         logged = payload.get(key)
