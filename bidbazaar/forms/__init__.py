@@ -61,6 +61,8 @@ from bidbazaar.forms.fields import (
     FlagField,
     MoneyField,
     UTCDateTimeField,
+    field_choices,
+    field_validators,
     form_fields,
     is_idempotency_key,
 )
@@ -172,6 +174,8 @@ __all__ = [
     "VerifyEmailForm",
     "WatchingSearchForm",
     "accepted_json_types",
+    "field_choices",
+    "field_validators",
     "form_errors",
     "form_fields",
     "is_idempotency_key",

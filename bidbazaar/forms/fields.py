@@ -237,6 +237,21 @@ def form_fields(form_cls: type) -> list[tuple[str, UnboundField]]:
     return sorted(fields, key=lambda item: item[1].creation_counter)
 
 
+def field_validators(unbound: UnboundField) -> list[Any]:
+    """The validators a field is declared with (positionally or by keyword)."""
+    if "validators" in unbound.kwargs:
+        return list(unbound.kwargs["validators"] or [])
+    return list(unbound.args[1]) if len(unbound.args) > 1 else []
+
+
+def field_choices(unbound: UnboundField) -> list[Any]:
+    """The values a select field is declared to offer (from tuples or SelectChoices)."""
+    return [
+        choice.value if hasattr(choice, "value") else choice[0] if isinstance(choice, tuple) else choice
+        for choice in unbound.kwargs.get("choices") or []
+    ]
+
+
 # --------------------------------------------------------------------------- the idempotency key
 # One rule for a keyed write's key, however it travels: REST's Idempotency-Key header
 # (doors.idempotency_key), the socket's client_bid_id (api_forms.SocketBidTarget) and the

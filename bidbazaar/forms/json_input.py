@@ -22,7 +22,7 @@ from wtforms import BooleanField, DecimalField, Field, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Regexp
 
 from bidbazaar.errors import DomainError
-from bidbazaar.forms.fields import FlagField
+from bidbazaar.forms.fields import FlagField, field_choices, field_validators
 from bidbazaar.json_format import UnicodeTextError, invalid_text
 
 
@@ -209,15 +209,10 @@ def _refuses_blank(form_cls: type[FlaskForm], name: str, value: str) -> bool:
     if issubclass(field_class, FlagField):
         return True
     if issubclass(field_class, SelectField):
-        offered = [
-            choice[0] if isinstance(choice, tuple) else getattr(choice, "value", choice)
-            for choice in unbound.kwargs.get("choices") or []
-        ]
-        return value not in offered
+        return value not in field_choices(unbound)
     if issubclass(field_class, (IntegerField, DecimalField)):
         return True
-    validators = unbound.kwargs.get("validators") or (unbound.args[1] if len(unbound.args) > 1 else [])
-    return any(isinstance(v, Regexp) for v in validators)
+    return any(isinstance(v, Regexp) for v in field_validators(unbound))
 
 
 @functools.lru_cache(maxsize=1024)

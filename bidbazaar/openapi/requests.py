@@ -91,13 +91,6 @@ def text_rules(schema: Schema, validators: list[Any], stripped: bool) -> None:
         schema["description"] = "Must contain a visible character; no NUL." if required else "No NUL characters."
 
 
-def field_validators(unbound: UnboundField) -> list[Any]:
-    """The validators a field is declared with (positionally or by keyword)."""
-    if "validators" in unbound.kwargs:
-        return list(unbound.kwargs["validators"] or [])
-    return list(unbound.args[1]) if len(unbound.args) > 1 else []
-
-
 def field_label(unbound: UnboundField) -> str | None:
     """The field's label, when it is declared as text."""
     label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else None)
@@ -133,7 +126,7 @@ def field_schema(unbound: UnboundField, *, allow_null: bool) -> Schema:
     if label:
         schema["title"] = label
     numeric = schema["type"] in ("integer", "number")
-    for validator in field_validators(unbound):
+    for validator in forms.field_validators(unbound):
         if isinstance(validator, Length):
             if validator.min is not None and validator.min > 0:
                 schema["minLength"] = validator.min
@@ -154,19 +147,12 @@ def field_schema(unbound: UnboundField, *, allow_null: bool) -> Schema:
         elif isinstance(validator, DataRequired) and schema["type"] == "string":
             schema.setdefault("minLength", 1)  # and not blank once stripped
     if issubclass(unbound.field_class, SelectField) and schema["type"] == "string":
-        schema["enum"] = _choices(unbound)  # a flag (forms.FlagField) is a boolean instead
+        schema["enum"] = forms.field_choices(unbound)  # a flag (forms.FlagField) is a boolean instead
     if schema["type"] == "string":
-        text_rules(schema, field_validators(unbound), stripped="filters" in unbound.kwargs)
+        text_rules(schema, forms.field_validators(unbound), stripped="filters" in unbound.kwargs)
     if "default" in unbound.kwargs and unbound.kwargs["default"] is not None:
         schema["default"] = unbound.kwargs["default"]
     return nullable(schema) if allow_null else schema
-
-
-def _choices(unbound: UnboundField) -> list[Any]:
-    values = []
-    for choice in unbound.kwargs.get("choices") or []:
-        values.append(choice.value if hasattr(choice, "value") else choice[0] if isinstance(choice, tuple) else choice)
-    return values
 
 
 def form_body(
@@ -180,7 +166,7 @@ def form_body(
     properties: dict[str, Schema] = {}
     required: list[str] = []
     for name, unbound in forms.form_fields(form_cls):
-        needed = forms.is_required(field_validators(unbound))
+        needed = forms.is_required(forms.field_validators(unbound))
         properties[name] = field_schema(unbound, allow_null=not needed)
         if needed and not partial:
             required.append(name)
