@@ -10,6 +10,7 @@ same seqs over `join_auction {since_seq}` and GET /events, and with the document
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from bidbazaar.openapi.events import EVENT_TYPES
 from bidbazaar.services.auctions import lowest_active_bid
 
 ENVELOPE = ("auction_id", "seq", "server_time")
+DOCUMENT = openapi.build_document()
 
 
 def live_frames(sock: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -36,10 +38,10 @@ def live_frames(sock: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(f["name"], f["args"][0]) for f in sock.get_received(NS) if f["name"] != "notification"]
 
 
+@functools.cache
 def schema_validator(name: str) -> jsonschema.protocols.Validator:
-    """A validator for one component of the served document."""
-    document = openapi.build_document()
-    registry = Registry().with_resource("urn:doc", Resource.from_contents(document, default_specification=DRAFT202012))
+    """A validator for one component of the served document (built once per component, not per frame)."""
+    registry = Registry().with_resource("urn:doc", Resource.from_contents(DOCUMENT, default_specification=DRAFT202012))
     schema = {"$ref": f"urn:doc#/components/schemas/{name}"}
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
