@@ -151,6 +151,13 @@ def world(_schema: None, database_url: str) -> Iterator[dict[str, Any]]:
         painting = auction(asha, "Repaint a 2BHK, two coats", "Painting")
         services.cancel_auction(asha, painting.auction_id)
         services.create_saved_search(ravi, {"name": "Plumbing jobs", "q": "leak"})
+        for title, category, amount in (
+            ("Move a 1BHK across town", "Local Shifting", "1750.50"),
+            ("Weekly cleaning, 3BHK", "Cleaning", None),
+        ):
+            more = auction(asha, title, category)  # a list and a home page with more than one card
+            if amount:
+                services.place_bid(meena, more.auction_id, bid(amount))
         ids = {
             "open": sink.auction_id,
             "awarded": cleaning.auction_id,
@@ -364,7 +371,7 @@ def test_screenshots_of_the_main_pages(visitor: Callable[..., Any], world: dict[
         page = visitor(who, width)
         page.goto(resolved(path, world))
         expect(page.locator("main#main h1").first).to_be_visible()
-        if "/auctions/" in path:
+        if path.startswith("/auctions/{"):  # an auction page: wait for its live state
             expect(page.locator("#auction-live")).to_have_attribute("data-live", "joined")
         page.mouse.move(0, 0)
         height = min(keep, page.evaluate("document.documentElement.scrollHeight"))
