@@ -310,6 +310,23 @@ def test_axe_finds_no_serious_or_critical_violation(
         pytest.fail(f"{who or 'anonymous'} at {width} px on {path}:\n{readable(violations)}", pytrace=False)
 
 
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_axe_finds_no_serious_or_critical_violation_in_a_form_showing_its_errors(
+    visitor: Callable[..., Any], axe_source: str, width: str
+) -> None:
+    page = visitor(None, width)
+    page.goto("/register")
+    page.fill("#username", "x")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#username-error")).to_be_visible()
+    expect(page.locator("#username")).to_have_attribute("aria-describedby", "username-error")
+
+    violations = axe_violations(page, axe_source)
+
+    if violations:
+        pytest.fail(f"the register form with errors at {width} px:\n{readable(violations)}", pytrace=False)
+
+
 def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
     visitor: Callable[..., Any], world: dict[str, Any]
 ) -> None:
@@ -322,6 +339,7 @@ def test_the_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(
         expect(skip).to_be_in_viewport()
         page.keyboard.press("Enter")
         expect(page.locator("main#main")).to_be_focused()
+        expect(page.locator("main#main")).to_have_css("outline-style", "none")
 
 
 def test_a_focused_button_shows_the_3px_focus_ring(visitor: Callable[..., Any]) -> None:
