@@ -168,6 +168,8 @@ def world(_schema: None, database_url: str) -> Iterator[dict[str, Any]]:
             "unsubscribe": email_preferences.unsubscribe_token(asha.id, "digest"),
         }
         db.session.remove()
+        for engine in db.engines.values():  # the live server is the one using the database now
+            engine.dispose()
     yield ids
 
 
