@@ -103,6 +103,27 @@ def is_api_request() -> bool:
 #: What an error page says instead of the API's message, where that reads oddly on a page.
 PAGE_MESSAGES = {"RATE_LIMITED": "Too many requests; retry later."}
 
+#: An error page's <title> and heading: what happened, by status.
+PAGE_TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Forbidden",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Service unavailable",
+}
+
+
+def error_page(message: str, status: int, title: str | None = None) -> Response:
+    """The HTML error page, titled with what happened (its <title> and its h1)."""
+    heading = title or PAGE_TITLES.get(status, "Something went wrong")
+    return current_app.make_response((render_template("error.html", message=message, title=heading), status))
+
 
 def respond(error: DomainError) -> Response:
     """The answer to a refused request: the JSON error under /api, else the HTML error page.
@@ -112,8 +133,7 @@ def respond(error: DomainError) -> Response:
     if is_api_request():
         response = error_response(error.code, error.message, error.details)
     else:
-        page = render_template("error.html", message=PAGE_MESSAGES.get(error.code, error.message))
-        response = current_app.make_response((page, error.status))
+        response = error_page(PAGE_MESSAGES.get(error.code, error.message), error.status)
     if error.code == "RATE_LIMITED":
         response.headers["Retry-After"] = str(error.details["retry_after"])
     return response
@@ -131,12 +151,12 @@ def init_app(app: Flask) -> None:
     def handle_csrf_error(exc: CSRFError) -> Any:
         if is_api_request():
             return error_response("CSRF_FAILED", "CSRF token missing or invalid", {"csrf": exc.description})
-        return render_template("error.html", message="Your form expired; please try again."), 400
+        return error_page("Your form expired; please try again.", 400, title="Form expired")
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Any:
         if not is_api_request():
-            return render_template("error.html", message=exc.description), exc.code
+            return error_page(exc.description or exc.name, exc.code or 500)
         code = CODE_BY_STATUS.get(exc.code or 500, "INTERNAL_ERROR")
         response = error_response(code, exc.name, {}, status=exc.code)
         if exc.code == 405 and exc.valid_methods:
@@ -152,7 +172,7 @@ def init_app(app: Flask) -> None:
         if is_api_request():
             response = error_response("SERVICE_UNAVAILABLE", "The service is briefly unavailable; retry shortly")
         else:
-            response = app.make_response((render_template("error.html", message="Please retry shortly."), 503))
+            response = error_page("Please retry shortly.", 503)
         response.headers["Retry-After"] = "2"
         return response
 
@@ -162,4 +182,4 @@ def init_app(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if is_api_request():
             return error_response("INTERNAL_ERROR", "Internal server error")
-        return render_template("error.html", message="Something went wrong."), 500
+        return error_page("Something went wrong.", 500)

@@ -16,9 +16,10 @@ from typing import Any
 
 import psycopg.errors
 import pymysql.err
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from bidbazaar.database import is_mysql
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionEvent, Bid, Category, IdempotencyRecord, Notification, User, utcnow
 from devtools.processes import ROOT as ROOT  # re-exported: the repository root
@@ -57,6 +58,31 @@ def count(model: Any, *where: Any) -> int:
     """Rows in the database now, read in a fresh transaction."""
     db.session.commit()
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def empty_tables() -> None:
+    """Every table emptied, ids from 1 again (the `app` fixture, and module-wide data sets).
+
+    DELETE rather than TRUNCATE: on a handful of rows it is ~10x faster on PostgreSQL."""
+    db.session.execute(text("UPDATE auctions SET winning_bid_id = NULL"))
+    # InnoDB checks a foreign key row by row, even within one DELETE: subcategories first.
+    db.session.execute(text("UPDATE categories SET parent_id = NULL"))
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    if db.engine.dialect.name == "postgresql":
+        for table in db.metadata.sorted_tables:
+            if "id" in table.c:  # watches has a composite key and no sequence
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
+    elif is_mysql(db.engine):
+        for table in db.metadata.sorted_tables:  # ids from 1 again, as on the other two
+            db.session.execute(text(f"ALTER TABLE {table.name} AUTO_INCREMENT = 1"))
+    elif has_sqlite_sequence():
+        db.session.execute(text("DELETE FROM sqlite_sequence"))
+    db.session.commit()
+
+
+def has_sqlite_sequence() -> bool:
+    return db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name='sqlite_sequence'")) > 0
 
 
 def db_state() -> dict[str, list[tuple[str, ...]]]:
