@@ -26,9 +26,10 @@ from bidbazaar.doors import (
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.forms import (
+    AUCTION_STATUS_LABELS,
     PAGE_TIMEZONE,
+    AuctionListPageForm,
     AuctionPageForm,
-    AuctionSearchForm,
     AwardForm,
     BidPageForm,
     ConfirmForm,
@@ -50,6 +51,8 @@ pages = Blueprint("pages", __name__)
 
 
 pages.add_app_template_filter(format_inr, "inr")
+pages.add_app_template_global(AUCTION_STATUS_LABELS, "auction_status_labels")
+pages.add_app_template_global(utcnow, "utcnow")  # for macros, which see no request context
 
 
 @pages.app_template_filter("ist")
@@ -162,9 +165,21 @@ def profile() -> Any:
 
 @pages.get("/auctions")
 def auctions() -> Any:
-    form = AuctionSearchForm(formdata=request.args)
-    result = queries.search_auctions(form.data, viewer()) if form.validate() else None
-    return render_template("auctions.html", form=form, result=result, categories=category_options())
+    form = AuctionListPageForm(formdata=request.args)
+    result = queries.search_auctions(form.filters(), viewer()) if form.validate() else None
+    categories = category_options()
+    # The switch between open and all auctions keeps the other filters, from page 1.
+    switched = {name: value for name, value in request.args.items() if name not in ("closed", "page")}
+    if not form.shows_closed:
+        switched["closed"] = "true"
+    return render_template(
+        "auctions.html",
+        form=form,
+        result=result,
+        categories=categories,
+        filters_summary=form.summary(dict(categories)),
+        closed_switch_url=url_for("pages.auctions", **switched),
+    )
 
 
 @pages.route("/auctions/new", methods=["GET", "POST"])

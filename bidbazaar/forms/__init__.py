@@ -4,6 +4,7 @@
 - forms.api_forms: what each request may carry, whichever door it comes through;
 - forms.page_forms: what the HTML pages add (password confirmation, India-time inputs, pickers);
 - forms.json_input: the typed JSON front (`parse_json_form`, `parse_query`);
+- forms.listing_forms: the /auctions page's filters, with human labels;
 - forms.watch_forms: the query strings of My bids and the watchlist.
 - forms.question_forms: asking and answering public questions.
 - forms.email_forms: email verification and password reset.
@@ -76,6 +77,7 @@ from bidbazaar.forms.json_input import (
     parse_query,
     validation_error,
 )
+from bidbazaar.forms.listing_forms import AUCTION_STATUS_LABELS, LIST_SORTS, AuctionListPageForm
 from bidbazaar.forms.page_forms import (
     PAGE_TIMEZONE,
     AuctionPageForm,
@@ -106,10 +108,12 @@ from bidbazaar.forms.watch_forms import (
 from bidbazaar.values import MAX_ID
 
 __all__ = [
+    "AUCTION_STATUS_LABELS",
     "BOOKING_ROLE_CHOICES",
     "BOOKING_STATUS_CHOICES",
     "IDEMPOTENCY_KEY_MESSAGE",
     "IDEMPOTENCY_KEY_PATTERN",
+    "LIST_SORTS",
     "MAX_AUCTION_LENGTH",
     "MAX_ID",
     "MAX_MONEY",
@@ -123,6 +127,7 @@ __all__ = [
     "USERNAME",
     "AnswerForm",
     "AuctionForm",
+    "AuctionListPageForm",
     "AuctionPageForm",
     "AuctionSearchForm",
     "AwardForm",

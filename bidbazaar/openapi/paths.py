@@ -15,7 +15,7 @@ from bidbazaar.openapi.email_preferences import email_preference_operations
 from bidbazaar.openapi.operations import ERROR_DESCRIPTIONS, RETRY_AFTER, Operation, page_of
 from bidbazaar.openapi.proxies import proxy_operations
 from bidbazaar.openapi.questions import question_operations
-from bidbazaar.openapi.requests import page_query, query_parameters
+from bidbazaar.openapi.requests import described, page_query, query_parameters
 from bidbazaar.openapi.responses import CREDENTIALS, bid_placed_auction
 from bidbazaar.openapi.schemas import COUNT, MESSAGE, json_content, obj, ref
 from bidbazaar.openapi.watching import watching_operations
@@ -89,9 +89,13 @@ def operations() -> dict[str, Operation]:
         "api.list_auctions": Operation(
             "get", "/api/auctions", "auctions", "Search auctions",
             (200, "A page of auctions", page_of("auctions", "Auction")),
-            auth="public", query=query_parameters(forms.AuctionSearchForm),
-            description="`category` includes its subcategories; `location` and `q` match case-insensitive "
-            "substrings; `min_budget`/`max_budget` select budgets overlapping that range; `mine=true` needs a "
+            auth="public",
+            query=described(
+                query_parameters(forms.AuctionSearchForm),
+                q="A case-insensitive substring of the title, the description or the location.",
+            ),
+            description="`category` includes its subcategories; `location` matches a case-insensitive "
+            "substring, `q` one of the title, description or location; `min_budget`/`max_budget` select budgets overlapping that range; `mine=true` needs a "
             "login (401 otherwise); `per_page` above 100 is clamped to 100.",
         ),
         "api.create_auction": Operation(

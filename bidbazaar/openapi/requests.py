@@ -233,6 +233,11 @@ def query_parameters(form_cls: type, names: tuple[str, ...] | None = None) -> li
     return parameters
 
 
+def described(parameters: list[Schema], **descriptions: str) -> list[Schema]:
+    """The parameters, those named given a description of what they match."""
+    return [{**p, "description": descriptions[p["name"]]} if p["name"] in descriptions else p for p in parameters]
+
+
 def page_query(*extra: str) -> list[Schema]:
     """`page` and `per_page` of a listing, and its own filters among forms.PageForm's."""
     return query_parameters(forms.PageForm, ("page", "per_page", *extra))

@@ -89,9 +89,11 @@ _FILTER_CONDITIONS: dict[str, Callable[[], Any]] = {
     "category": lambda: _auctions.category_id.in_(bindparam("category", expanding=True)),
     "status": lambda: _auctions.status == bindparam("status"),
     "location": lambda: _auctions.location.ilike(bindparam("location"), escape="\\"),
+    # The search box: what the job is, or where ("Pune" finds the jobs in Pune).
     "q": lambda: or_(
         _auctions.title.ilike(bindparam("q"), escape="\\"),
         _auctions.description.ilike(bindparam("q"), escape="\\"),
+        _auctions.location.ilike(bindparam("q"), escape="\\"),
     ),
     # Budget filters select auctions whose budget range overlaps [min_budget, max_budget].
     "min_budget": lambda: _auctions.budget_max >= bindparam("min_budget", type_=_auctions.budget_max.type),
