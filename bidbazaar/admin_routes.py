@@ -28,8 +28,14 @@ from bidbazaar.doors import (
 )
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
-from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
-from bidbazaar.forms.admin_forms import AdminBookingsForm, AdminReviewsForm, DecideNoShowForm, HideReviewPageForm
+from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm
+from bidbazaar.forms.admin_forms import (
+    AdminBookingsForm,
+    AdminReviewsForm,
+    AdminUsersForm,
+    DecideNoShowForm,
+    HideReviewPageForm,
+)
 from bidbazaar.models import Category, User
 from bidbazaar.queries import outbox as outbox_views
 from bidbazaar.services import deactivation
@@ -74,11 +80,23 @@ def dashboard() -> Any:
 
 @admin.get("/users")
 def users() -> Any:
-    form = UserSearchForm(formdata=request.args)
-    result = queries.search_users(form.q.data, form.page.data or 1) if form.validate() else None
+    form = AdminUsersForm(formdata=request.args)
+    f = form
+    result = (
+        queries.search_admin_users(f.q.data, f.role.data, f.state.data, f.sort.data, f.dir.data, f.page.data or 1)
+        if form.validate()
+        else None
+    )
     # What each Deactivate button will take away, for its confirmation.
     stakes = deactivation.stakes_of([u.id for u in result.items if u.is_active]) if result else {}
     return render_template("admin/users.html", form=form, result=result, stakes=stakes)
+
+
+@admin.get("/users/<int:user_id>")
+def user(user_id: int) -> Any:
+    found = found_or_404(User, user_id, "User")
+    stakes = deactivation.stakes_of([found.id]) if found.is_active else {}
+    return render_template("admin/user.html", user=found, detail=queries.admin_user_detail(found), stakes=stakes)
 
 
 @admin.post("/users/<int:user_id>/<any(verify, unverify, deactivate, reactivate):action>")
