@@ -31,6 +31,7 @@ from bidbazaar.extensions import db
 from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm
 from bidbazaar.forms.admin_forms import (
     AdminBookingsForm,
+    AdminCancelAuctionForm,
     AdminReviewsForm,
     AdminUsersForm,
     DecideNoShowForm,
@@ -129,6 +130,7 @@ def auction(auction_id: int) -> Any:
         auction=queries.auction_detail(found, current_user),
         history=queries.bid_history(found),
         questions=queries.auction_questions(found, current_user),
+        cancel_form=AdminCancelAuctionForm(formdata=None),
     )
 
 
@@ -144,7 +146,7 @@ def hide_question(question_id: int) -> Any:
 
 @admin.post("/auctions/<int:auction_id>/cancel")
 def cancel_auction(auction_id: int) -> Any:
-    return cancel_auction_action(auction_id, url_for("admin.auction", auction_id=auction_id))
+    return cancel_auction_action(auction_id, url_for("admin.auction", auction_id=auction_id), AdminCancelAuctionForm())
 
 
 # --------------------------------------------------------------------------- bookings

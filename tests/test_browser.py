@@ -349,6 +349,7 @@ def test_an_admin_deactivates_a_user_whose_next_page_load_is_logged_out(
     admin.get_by_role("link", name="Fix the kitchen sink leak").click()
     expect(admin.locator("#bid-amounts circle")).to_have_count(3)
     screenshot(admin, "admin-auction")
+    admin.get_by_label("Reason (shown to the bidders)").fill("Duplicate of another job.")
     admin.get_by_role("button", name="Cancel auction").click()
     expect(admin.locator(".flash-success")).to_contain_text("cancelled")
     admin.get_by_role("navigation", name="Admin").get_by_role("link", name="Categories").click()

@@ -187,7 +187,7 @@ def test_admin_cancels_an_auction(
     client: Any, admin_token: str, auction: Auction, provider: User, make_bid: Any
 ) -> None:
     make_bid(provider, auction, 1500)
-    response = post(client, f"/admin/auctions/{auction.id}/cancel", admin_token)
+    response = post(client, f"/admin/auctions/{auction.id}/cancel", admin_token, reason="Duplicate job.")
     assert response.status_code == 302
     assert fresh(Auction, auction.id).status == "cancelled"
     assert count(Notification, Notification.user_id == provider.id, Notification.type == "auction_cancelled") == 1

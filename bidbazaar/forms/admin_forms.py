@@ -8,6 +8,7 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional
 
 from bidbazaar.booking_models import BookingStatus
+from bidbazaar.forms.api_forms import CancelAuctionForm
 from bidbazaar.forms.fields import Between, NoCSRFForm, choices, strip
 from bidbazaar.values import CANCEL_REASON_MAX, MAX_ID
 
@@ -38,8 +39,8 @@ class AdminUsersForm(NoCSRFForm):
     page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
 
 
-class CancelAuctionPageForm(FlaskForm):
-    """The admin's Cancel auction form: the reason is required, and shown to the bidders."""
+class AdminCancelAuctionForm(CancelAuctionForm):
+    """The admin console's Cancel auction form: the reason is required (the bidders read it)."""
 
     reason = TextAreaField(
         "Reason (shown to the bidders)",
