@@ -28,8 +28,15 @@ from bidbazaar.doors import (
 )
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
-from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm, UserSearchForm
-from bidbazaar.forms.admin_forms import AdminBookingsForm, AdminReviewsForm, DecideNoShowForm, HideReviewPageForm
+from bidbazaar.forms import AuctionSearchForm, CategoryPageForm, ConfirmForm
+from bidbazaar.forms.admin_forms import (
+    AdminBookingsForm,
+    AdminCancelAuctionForm,
+    AdminReviewsForm,
+    AdminUsersForm,
+    DecideNoShowForm,
+    HideReviewPageForm,
+)
 from bidbazaar.models import Category, User
 from bidbazaar.queries import outbox as outbox_views
 from bidbazaar.services import deactivation
@@ -74,11 +81,23 @@ def dashboard() -> Any:
 
 @admin.get("/users")
 def users() -> Any:
-    form = UserSearchForm(formdata=request.args)
-    result = queries.search_users(form.q.data, form.page.data or 1) if form.validate() else None
+    form = AdminUsersForm(formdata=request.args)
+    f = form
+    result = (
+        queries.search_admin_users(f.q.data, f.role.data, f.state.data, f.sort.data, f.dir.data, f.page.data or 1)
+        if form.validate()
+        else None
+    )
     # What each Deactivate button will take away, for its confirmation.
     stakes = deactivation.stakes_of([u.id for u in result.items if u.is_active]) if result else {}
     return render_template("admin/users.html", form=form, result=result, stakes=stakes)
+
+
+@admin.get("/users/<int:user_id>")
+def user(user_id: int) -> Any:
+    found = found_or_404(User, user_id, "User")
+    stakes = deactivation.stakes_of([found.id]) if found.is_active else {}
+    return render_template("admin/user.html", user=found, detail=queries.admin_user_detail(found), stakes=stakes)
 
 
 @admin.post("/users/<int:user_id>/<any(verify, unverify, deactivate, reactivate):action>")
@@ -111,6 +130,7 @@ def auction(auction_id: int) -> Any:
         auction=queries.auction_detail(found, current_user),
         history=queries.bid_history(found),
         questions=queries.auction_questions(found, current_user),
+        cancel_form=AdminCancelAuctionForm(formdata=None),
     )
 
 
@@ -126,7 +146,7 @@ def hide_question(question_id: int) -> Any:
 
 @admin.post("/auctions/<int:auction_id>/cancel")
 def cancel_auction(auction_id: int) -> Any:
-    return cancel_auction_action(auction_id, url_for("admin.auction", auction_id=auction_id))
+    return cancel_auction_action(auction_id, url_for("admin.auction", auction_id=auction_id), AdminCancelAuctionForm())
 
 
 # --------------------------------------------------------------------------- bookings

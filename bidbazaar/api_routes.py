@@ -19,6 +19,7 @@ from bidbazaar.forms import (
     AuctionSearchForm,
     AwardForm,
     BidForm,
+    CancelAuctionForm,
     CategoryForm,
     LoginForm,
     NotificationsReadForm,
@@ -154,7 +155,8 @@ def update_auction(auction_id: int) -> Any:
 @api.post("/auctions/<int:auction_id>/cancel")
 @login_required
 def cancel_auction(auction_id: int) -> Any:
-    auction = services.cancel_auction(current_user, auction_id)
+    data = parse_json_form(CancelAuctionForm)
+    auction = services.cancel_auction(current_user, auction_id, data.get("reason"))
     return jsonify({"message": "Auction cancelled", "auction": auction.to_dict(current_user)})
 
 

@@ -27,7 +27,12 @@ from wtforms import SelectChoice
 from bidbazaar import queries, services
 from bidbazaar.errors import DomainError, not_found
 from bidbazaar.extensions import db
-from bidbazaar.forms import IDEMPOTENCY_KEY_MESSAGE, ConfirmForm, is_idempotency_key, validation_error
+from bidbazaar.forms import (
+    IDEMPOTENCY_KEY_MESSAGE,
+    CancelAuctionForm,
+    is_idempotency_key,
+    validation_error,
+)
 from bidbazaar.json_format import to_jsonable
 from bidbazaar.models import User
 
@@ -149,11 +154,13 @@ def run_action(form: FlaskForm, action: Callable[[], Any], success: str, target:
     return redirect(target)
 
 
-def cancel_auction_action(auction_id: int, target: str) -> Any:
-    """The cancel button, on the creator's auction page and in the admin console alike."""
+def cancel_auction_action(auction_id: int, target: str, form: CancelAuctionForm | None = None) -> Any:
+    """The cancel button, on the creator's auction page (the reason optional) and in the admin
+    console (a form that requires it) alike."""
+    form = form or CancelAuctionForm()
     return run_action(
-        ConfirmForm(),
-        lambda: services.cancel_auction(current_user, auction_id),
+        form,
+        lambda: services.cancel_auction(current_user, auction_id, form.reason.data),
         "The auction was cancelled; its bidders have been told.",
         target,
     )

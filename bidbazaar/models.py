@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index
 
 from bidbazaar.extensions import db
-from bidbazaar.values import UTCDateTime, utcnow
+from bidbazaar.values import CANCEL_REASON_MAX, UTCDateTime, utcnow
 
 MONEY = db.Numeric(10, 2, asdecimal=True)
 
@@ -167,6 +167,8 @@ class Auction(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     closed_at = db.Column(UTCDateTime)
+    # Why its creator or an admin cancelled it, in their words (shown to the bidders).
+    cancel_reason = db.Column(db.String(CANCEL_REASON_MAX))
     winning_bid_id = db.Column(db.Integer, db.ForeignKey("bids.id", use_alter=True, name="fk_auctions_winning_bid"))
     # Maintained inside the bid transaction (under the auction's row lock), so listings
     # read them from the same row instead of aggregating bids per request.

@@ -15,6 +15,8 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 #: The largest value of an INTEGER column (every id): larger ids are refused before any query.
 MAX_ID = 2**31 - 1
+#: The longest reason an auction's cancellation may give (auctions.cancel_reason).
+CANCEL_REASON_MAX = 300
 
 
 def utcnow() -> datetime:

@@ -1,5 +1,5 @@
-"""What the admin console's booking, no-show and review pages take: list filters (GET, no
-CSRF) and the decide / hide buttons (POST, with CSRF)."""
+"""What the admin console's users, booking, no-show and review pages take: list filters (GET,
+no CSRF), the decide / hide buttons and the cancel reason (POST, with CSRF)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,45 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional
 
 from bidbazaar.booking_models import BookingStatus
+from bidbazaar.forms.api_forms import CancelAuctionForm
 from bidbazaar.forms.fields import Between, NoCSRFForm, choices, strip
-from bidbazaar.values import MAX_ID
+from bidbazaar.values import CANCEL_REASON_MAX, MAX_ID
 
 #: The bookings list's status filter: each status with a short label.
 STATUS_FILTER_CHOICES = [SelectChoice("", "any")] + [
     SelectChoice(status, status.replace("_", "-")) for status in BookingStatus.ALL
 ]
+#: The users table's filters and sortable columns (queries.admin_users reads them).
+USER_ROLES = ("customer", "provider", "admin")
+USER_STATES = {"unverified": "unverified provider", "deactivated": "deactivated", "active": "active"}
+USER_SORTS = ("username", "email", "joined")
 #: The review list's "state" filter.
 REVIEW_STATES = ("published", "unpublished", "hidden")
+
+
+class AdminUsersForm(NoCSRFForm):
+    """/admin/users?q=...&role=...&state=...&sort=...&dir=...&page=..."""
+
+    q = StringField("Search", [Optional(), Length(max=120)], filters=[strip])
+    role = SelectField("Role", choices=choices("", *USER_ROLES), validators=[Optional()])
+    state = SelectField(
+        "State",
+        choices=[SelectChoice("", "any"), *(SelectChoice(key, label) for key, label in USER_STATES.items())],
+        validators=[Optional()],
+    )
+    sort = SelectField("Sort", choices=choices("", *USER_SORTS), validators=[Optional()])
+    dir = SelectField("Direction", choices=choices("", "asc", "desc"), validators=[Optional()])
+    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
+
+
+class AdminCancelAuctionForm(CancelAuctionForm):
+    """The admin console's Cancel auction form: the reason is required (the bidders read it)."""
+
+    reason = TextAreaField(
+        "Reason (shown to the bidders)",
+        [DataRequired(message="Say why the auction is cancelled."), Length(max=CANCEL_REASON_MAX)],
+        filters=[strip],
+    )
 
 
 class AdminBookingsForm(NoCSRFForm):

@@ -36,7 +36,7 @@ from bidbazaar.forms.fields import (
     choices,
     strip,
 )
-from bidbazaar.values import MAX_ID
+from bidbazaar.values import CANCEL_REASON_MAX, MAX_ID
 
 # --------------------------------------------------------------------------- accounts
 
@@ -124,6 +124,15 @@ class SocketProxyTarget(NoCSRFForm):
 
 class AwardForm(FlaskForm):
     bid_id = IntegerField("Bid", [InputRequired(), Between(min=1, max=MAX_ID)])
+
+
+class CancelAuctionForm(FlaskForm):
+    """POST /api/auctions/{id}/cancel's optional body, and the creator's cancel button: why,
+    in words the bidders read (optional; the admin console's form requires it)."""
+
+    reason = TextAreaField(
+        "Reason (shown to the bidders)", [Optional(), Length(max=CANCEL_REASON_MAX)], filters=[strip]
+    )
 
 
 class CategoryForm(FlaskForm):

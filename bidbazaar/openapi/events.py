@@ -11,6 +11,7 @@ from __future__ import annotations
 from bidbazaar.booking_models import BookingStatus, Party
 from bidbazaar.models import AuctionStatus
 from bidbazaar.openapi.schemas import COUNT, ID, MONEY, TIMESTAMP, Schema, nullable, obj, ref
+from bidbazaar.values import CANCEL_REASON_MAX
 
 REASON = {"type": "string", "description": "Why the system, not the person named, made this change."}
 BID = {**ref("Bid"), "description": "Under the bid privacy rules for the viewer (live frames: the public view)."}
@@ -60,8 +61,18 @@ CLOSING = (
     {"status": {"type": "string", "enum": list(AuctionStatus.ALL)}, "winning_bid": nullable(BID), "reason": REASON},
     ("reason",),
 )
-for closing in ("auction_awarded", "auction_closed", "auction_cancelled"):
+for closing in ("auction_awarded", "auction_closed"):
     PAYLOADS[closing] = CLOSING
+PAYLOADS["auction_cancelled"] = (
+    {
+        **CLOSING[0],
+        "cancel_reason": {
+            **nullable({"type": "string", "maxLength": CANCEL_REASON_MAX}),
+            "description": "Why its creator or an admin cancelled it, in their words; null when none was given.",
+        },
+    },
+    CLOSING[1],
+)
 BOOKING_EVENTS = (
     "booking_offered",
     "booking_confirmed",

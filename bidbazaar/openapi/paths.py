@@ -116,6 +116,10 @@ def operations() -> dict[str, Operation]:
             "post", "/api/auctions/{auction_id}/cancel", "auctions",
             "Cancel an active auction (its creator or an admin)",
             (200, "Cancelled", {**message, "auction": ref("Auction")}), codes=("FORBIDDEN", "AUCTION_CLOSED"),
+            body="CancelAuctionRequest", body_required=False,
+            description="An optional `reason` (up to 300 characters) is kept on the auction, shown to its "
+            "bidders on the auction page and in their notification, and logged as the auction_cancelled "
+            "event's `cancel_reason`.",
         ),
         "api.award_auction": Operation(
             "post", "/api/auctions/{auction_id}/award", "auctions",

@@ -316,6 +316,9 @@ def request_schemas() -> dict[str, Schema]:
             example={"amount": 1400, "description": "Two cleaners, 3 hours, own supplies", "estimated_duration": "3h"},
         ),
         "AwardRequest": form_body(forms.AwardForm, example={"bid_id": 1}),
+        "CancelAuctionRequest": form_body(
+            forms.CancelAuctionForm, example={"reason": "The job was done by a neighbour; sorry for the trouble."}
+        ),
         "CategoryCreate": form_body(forms.CategoryForm, example={"name": "Gardening", "parent_id": None}),
         "CategoryUpdate": form_body(forms.CategoryForm, partial=True, example={"description": "Lawns and plants"}),
         "NotificationsRead": form_body(

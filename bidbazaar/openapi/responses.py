@@ -255,6 +255,10 @@ def response_schemas() -> dict[str, Schema]:
                 "booking": ref("Booking"),
                 "my_proxy": {**nullable(ref("ProxyBid")), "description": "The viewer's own proxy; null for others."},
                 "watching": {"type": "boolean", "description": "Whether the signed-in viewer watches it."},
+                "cancel_reason": {
+                    **nullable({"type": "string", "maxLength": values.CANCEL_REASON_MAX}),
+                    "description": "Why its creator or an admin cancelled it, in their words; null otherwise.",
+                },
             },
             ("customer_trust", "booking", "watching"),
             description="GET /api/auctions/{id}; the same JSON as the join_auction snapshot. `customer_trust` is "

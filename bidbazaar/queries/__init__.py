@@ -5,6 +5,7 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's charts
+    admin_users  the admin console's users table (filters, sorts) and one user's detail
     admin_bookings  the admin console's bookings list, no-show queue, bookings whose party
                was deactivated, and review moderation
     booking_views  the booking pages: my bookings (next action first), one booking for
@@ -29,6 +30,7 @@ from bidbazaar.queries.admin_bookings import (
     search_bookings,
     search_reviews,
 )
+from bidbazaar.queries.admin_users import admin_user_detail, search_admin_users
 from bidbazaar.queries.alerts import listing_filters, saved_search_of, saved_searches_of
 from bidbazaar.queries.booking_views import (
     auction_booking_view,
@@ -91,6 +93,7 @@ __all__ = [
     "Page",
     "ProviderReputation",
     "admin_counts",
+    "admin_user_detail",
     "auction_bids",
     "auction_booking_view",
     "auction_detail",
@@ -128,6 +131,7 @@ __all__ = [
     "published_reviews",
     "saved_search_of",
     "saved_searches_of",
+    "search_admin_users",
     "search_auctions",
     "search_bookings",
     "search_reviews",

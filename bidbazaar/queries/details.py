@@ -74,6 +74,7 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
         "seconds_remaining": auction.seconds_remaining(now),
         "last_seq": auction.event_seq,
         "my_proxy": my_proxy(auction, viewer),  # the viewer's own floor, never another's
+        "cancel_reason": auction.cancel_reason,
     }
     if auction.can_manage(viewer):
         # Beside each bidder's name, so the choice is not price alone. Only here: another

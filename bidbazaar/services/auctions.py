@@ -26,6 +26,7 @@ from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, re
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
 from bidbazaar.services.watching import reopen_ending_soon
+from bidbazaar.values import CANCEL_REASON_MAX
 
 #: Fields a creator may still change once the first bid exists.
 EDITABLE_AFTER_FIRST_BID = frozenset({"deadline", "requirements"})
@@ -153,26 +154,41 @@ def update_auction(user: User, auction_id: int, changes: dict[str, Any]) -> Auct
 
 
 @retried
-def cancel_auction(user: User, auction_id: int) -> Auction:
-    """The creator or an admin withdraws an active auction; its bidders are told."""
+def cancel_auction(user: User, auction_id: int, cancel_reason: str | None = None) -> Auction:
+    """The creator or an admin withdraws an active auction; its bidders are told, with the
+    reason when one is given (kept on the auction, in the event and in their notification)."""
+    cancel_reason = (cancel_reason or "").strip() or None
+    if cancel_reason is not None and len(cancel_reason) > CANCEL_REASON_MAX:
+        raise DomainError(
+            "VALIDATION_ERROR",
+            "Validation failed",
+            {"reason": f"Field must be between 1 and {CANCEL_REASON_MAX} characters long."},
+        )
     with write_transaction() as after_commit:
         auction = locked_auction(auction_id)
         if not auction.can_manage(user):
             raise DomainError("FORBIDDEN", "Only the auction's creator or an admin can cancel it")
-        cancelled = cancel_locked_auction(auction, utcnow(), after_commit)
+        cancelled = cancel_locked_auction(auction, utcnow(), after_commit, cancel_reason=cancel_reason)
     if not cancelled:
         raise closed_error(auction)
     return auction
 
 
 def cancel_locked_auction(
-    auction: Auction, now: datetime, after_commit: AfterCommit, reason: str | None = None
+    auction: Auction,
+    now: datetime,
+    after_commit: AfterCommit,
+    reason: str | None = None,
+    cancel_reason: str | None = None,
 ) -> bool:
     """Inside a transaction holding the auction's lock: cancel it and tell its bidders.
+    `reason` is the system's (e.g. customer_deactivated), `cancel_reason` the person's words.
     False when it had closed already (or closes now, its deadline having passed)."""
     if close_if_due(auction, now, after_commit) or not auction.is_open:
         return False
-    return _finish(auction, AuctionStatus.CANCELLED, None, now, after_commit, "auction_cancelled", reason)
+    return _finish(
+        auction, AuctionStatus.CANCELLED, None, now, after_commit, "auction_cancelled", reason, cancel_reason
+    )
 
 
 @retried
@@ -223,9 +239,12 @@ def _finish(
     after_commit: AfterCommit,
     log_type: str,
     reason: str | None = None,
+    cancel_reason: str | None = None,
 ) -> bool:
     """Move an active auction to its final status exactly once, settle its bids, tell everyone.
-    A `reason` (e.g. "customer_deactivated") is added to the logged event and the room frame."""
+    A `reason` (e.g. "customer_deactivated") is added to the logged event and the room frame;
+    a cancellation's event always carries `cancel_reason` (the person's words, or null)."""
+    cancelling = status == AuctionStatus.CANCELLED
     # Conditional on still being active: even a closer that somehow missed the row lock
     # cannot close the auction a second time.
     result = db.session.execute(
@@ -236,6 +255,7 @@ def _finish(
             closed_at=now,
             updated_at=now,
             winning_bid_id=winner.id if winner else None,
+            **({"cancel_reason": cancel_reason} if cancelling else {}),
         )
         .execution_options(synchronize_session="fetch")
     )
@@ -252,23 +272,28 @@ def _finish(
         winner.updated_at = now
     db.session.flush()
     winning = winner.full_dict() if winner else None
-    because = {"reason": reason} if reason else {}
+    because: dict[str, Any] = {"reason": reason} if reason else {}
+    if cancelling:
+        because["cancel_reason"] = cancel_reason
     log_event = record_event(auction, log_type, {"status": status, "winning_bid": winning, **because}, now)
     broadcast(after_commit, log_event, auction)
-    _notify_closing(auction, status, winner, after_commit)
+    _notify_closing(auction, status, winner, after_commit, cancel_reason)
     if winner is not None:
         offer_locked(auction, winner, now, after_commit)
     return True
 
 
-def _notify_closing(auction: Auction, status: str, winner: Bid | None, after_commit: AfterCommit) -> None:
+def _notify_closing(
+    auction: Auction, status: str, winner: Bid | None, after_commit: AfterCommit, cancel_reason: str | None = None
+) -> None:
     bidder_ids = db.session.scalars(
         select(Bid.user_id).where(Bid.auction_id == auction.id, Bid.status != BidStatus.WITHDRAWN).distinct()
     ).all()
     title = auction.title
     if status == AuctionStatus.CANCELLED:
+        message = f'"{title}" was cancelled: {cancel_reason}' if cancel_reason else f'"{title}" was cancelled.'
         for bidder_id in bidder_ids:
-            notify(after_commit, bidder_id, "auction_cancelled", auction, f'"{title}" was cancelled.')
+            notify(after_commit, bidder_id, "auction_cancelled", auction, message, {"cancel_reason": cancel_reason})
         return
     winning = to_jsonable(winner.full_dict()) if winner else None
     for bidder_id in bidder_ids:

@@ -54,14 +54,21 @@ def _is_in_subtree(candidate_id: int, root_id: int) -> bool:
 
 
 def delete_category(category: Category) -> None:
-    """Refused with CONFLICT while auctions or subcategories still use it."""
-    in_use = db.session.scalar(select(Auction.id).where(Auction.category_id == category.id).limit(1))
-    has_children = db.session.scalar(select(Category.id).where(Category.parent_id == category.id).limit(1))
-    if in_use is not None or has_children is not None:
+    """Refused with CONFLICT, naming the category and what holds it, while auctions or
+    subcategories still use it ("Plumbing is used by 3 auctions")."""
+    auctions = db.session.scalar(select(func.count()).where(Auction.category_id == category.id)) or 0
+    children = db.session.scalar(select(func.count()).where(Category.parent_id == category.id)) or 0
+    if auctions or children:
+        holds = [f"is used by {_counted(auctions, 'auction')}"] if auctions else []
+        holds += [f"has {_counted(children, 'subcategory', 'subcategories')}"] if children else []
         raise DomainError(
             "CONFLICT",
-            "This category is still in use",
-            {"auctions": in_use is not None, "subcategories": has_children is not None},
+            f"{category.name} {' and '.join(holds)}, so it cannot be deleted",
+            {"auctions": bool(auctions), "subcategories": bool(children)},
         )
     db.session.delete(category)
     commit_or_conflict()
+
+
+def _counted(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -80,8 +80,8 @@ def test_the_bookings_list_shows_each_booking_newest_first_with_links_and_status
 
     assert rows(body, "booking-table") == [second.id, first.id]
     assert f'href="/admin/auctions/{first.auction_id}"' in body
-    assert f'href="/admin/users?q={customer.username}"' in body
-    assert f'href="/admin/users?q={rival.username}"' in body
+    assert f'href="/admin/users/{customer.id}"' in body
+    assert f'href="/admin/users/{rival.id}"' in body
     assert "Offered, waiting for the provider" in body and "Confirmed" in body
     assert "₹1,300" in body
 

@@ -175,7 +175,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel an active auction (its creator or an admin) */
+        /**
+         * Cancel an active auction (its creator or an admin)
+         * @description An optional `reason` (up to 300 characters) is kept on the auction, shown to its bidders on the auction page and in their notification, and logged as the auction_cancelled event's `cancel_reason`.
+         */
         post: operations["cancel_auction"];
         delete?: never;
         options?: never;
@@ -1141,6 +1144,8 @@ export interface components {
             my_proxy: components["schemas"]["ProxyBid"] | null;
             /** @description Whether the signed-in viewer watches it. */
             watching?: boolean;
+            /** @description Why its creator or an admin cancelled it, in their words; null otherwise. */
+            cancel_reason: string | null;
         };
         /** @description A competitor's or anonymous viewer's view of a bid. */
         BidPublic: {
@@ -1400,6 +1405,13 @@ export interface components {
         AwardRequest: {
             /** Bid */
             bid_id: number;
+        };
+        CancelAuctionRequest: {
+            /**
+             * Reason (shown to the bidders)
+             * @description 0 to 300 characters once leading and trailing whitespace is removed; no NUL.
+             */
+            reason?: string | null;
         };
         CategoryCreate: {
             /**
@@ -2245,6 +2257,8 @@ export interface components {
             winning_bid: components["schemas"]["Bid"] | null;
             /** @description Why the system, not the person named, made this change. */
             reason?: string;
+            /** @description Why its creator or an admin cancelled it, in their words; null when none was given. */
+            cancel_reason: string | null;
         };
         BookingOfferedPayload: {
             /** @description The booking's status only: no names, contact details or reasons. */
@@ -4041,7 +4055,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelAuctionRequest"];
+            };
+        };
         responses: {
             /** @description Cancelled */
             200: {
@@ -4053,6 +4071,22 @@ export interface operations {
                         message: string;
                         auction: components["schemas"]["Auction"];
                     };
+                };
+            };
+            /** @description Invalid input: VALIDATION_ERROR names each bad field in `details`; INVALID_JSON for a malformed body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["Error"] & {
+                        /** @constant */
+                        code?: "VALIDATION_ERROR";
+                        details?: components["schemas"]["ValidationErrorDetails"];
+                    }) | (components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "INVALID_JSON";
+                    });
                 };
             };
             /** @description Not logged in, or an invalid, expired or revoked token (AUTH_REQUIRED); INVALID_CREDENTIALS on login. */
@@ -4100,6 +4134,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "AUCTION_CLOSED";
+                    };
+                };
+            };
+            /** @description Request body larger than MAX_CONTENT_LENGTH. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "PAYLOAD_TOO_LARGE";
                     };
                 };
             };
