@@ -91,6 +91,7 @@ WALK: dict[str | None, list[str]] = {
     "root": [
         "/admin/",
         "/admin/users",
+        "/admin/users/{ravi}",
         "/admin/auctions",
         "/admin/auctions/{open}",
         "/admin/bookings",
