@@ -1,7 +1,7 @@
 """The read side: listings, detail views, counts. Each view runs a constant number of
 statements (bid_count and lowest_bid live on the auction row, kept by the bid rule).
 
-    listings   auctions filtered, sorted and paged, with cached totals; the user search
+    listings   auctions filtered, sorted and paged, with cached totals
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's charts
@@ -60,7 +60,6 @@ from bidbazaar.queries.listings import (
     category_with_descendants,
     listing_totals,
     search_auctions,
-    search_users,
 )
 from bidbazaar.queries.my_bids import STANDINGS, my_bids
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
@@ -135,7 +134,6 @@ __all__ = [
     "search_auctions",
     "search_bookings",
     "search_reviews",
-    "search_users",
     "unread_count",
     "user_counts",
     "viewer_booking",
