@@ -4,7 +4,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
     listings   auctions filtered, sorted and paged, with cached totals
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
-    stats      the home page's platform numbers and the admin dashboard's charts
+    stats      the home page's platform numbers and the admin dashboard's figures and
+               charts (daily series by IST day), the auctions closing unbid
     admin_users  the admin console's users table (filters, sorts) and one user's detail
     admin_bookings  the admin console's bookings list, no-show queue, bookings whose party
                was deactivated, and review moderation
@@ -78,7 +79,12 @@ from bidbazaar.queries.stats import (
     bids_per_day,
     booking_figures,
     category_usage,
+    closing_unbid,
+    closing_unbid_count,
+    outcomes_per_day,
     platform_stats,
+    signups_per_day,
+    value_awarded_since,
 )
 from bidbazaar.queries.watching import is_watching, watched_auctions, watched_ids
 
@@ -112,6 +118,8 @@ __all__ = [
     "category_tree",
     "category_usage",
     "category_with_descendants",
+    "closing_unbid",
+    "closing_unbid_count",
     "count_needing_attention",
     "customer_trust",
     "events_since",
@@ -123,6 +131,7 @@ __all__ = [
     "my_proxy",
     "no_show_queue",
     "notifications",
+    "outcomes_per_day",
     "page_size",
     "platform_stats",
     "provider_reputation",
@@ -134,8 +143,10 @@ __all__ = [
     "search_auctions",
     "search_bookings",
     "search_reviews",
+    "signups_per_day",
     "unread_count",
     "user_counts",
+    "value_awarded_since",
     "viewer_booking",
     "watched_auctions",
     "watched_ids",
