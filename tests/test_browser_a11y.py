@@ -93,6 +93,7 @@ WALK: dict[str | None, list[str]] = {
         "/admin/users",
         "/admin/users/{ravi}",
         "/admin/auctions",
+        "/admin/auctions/closing-unbid",
         "/admin/auctions/{open}",
         "/admin/bookings",
         "/admin/bookings/attention",
