@@ -40,8 +40,15 @@ from bidbazaar.forms.admin_forms import (
 from bidbazaar.models import Category, User
 from bidbazaar.queries import outbox as outbox_views
 from bidbazaar.services import deactivation
+from bidbazaar.values import format_grouped, nice_ticks
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
+# The charts' numbers: 12,34,567 (Indian grouping) and round axis ticks.
+admin.add_app_template_filter(format_grouped, "grouped")
+admin.add_app_template_global(nice_ticks, "nice_ticks")
+
+#: The dashboard's period: its daily charts and the figures counted over them (IST days).
+DASHBOARD_DAYS = 30
 
 #: POST /admin/users/<id>/<action>: what it does and what the admin is told.
 USER_ACTIONS: dict[str, tuple[Callable[[User], object], str]] = {
@@ -63,12 +70,31 @@ def admins_only() -> Any:
 # --------------------------------------------------------------------------- dashboard
 
 
+def _by_day(series: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """A daily series as chart points: ("29 Nov", value, ...)."""
+    return [(day.strftime("%d %b"), *values) for day, *values in series]
+
+
 @admin.get("/")
 def dashboard() -> Any:
+    bids = queries.bids_per_day(DASHBOARD_DAYS)
+    signups = queries.signups_per_day(DASHBOARD_DAYS)
+    outcomes = queries.outcomes_per_day(DASHBOARD_DAYS)
+    period = {
+        "awarded": sum(row[1] for row in outcomes),
+        "unawarded": sum(row[2] for row in outcomes),
+        "signups": sum(row[1] for row in signups),
+        "value_awarded": queries.value_awarded_since(DASHBOARD_DAYS),
+        "closing_unbid": queries.closing_unbid_count(),
+    }
     return render_template(
         "admin/dashboard.html",
         counts=queries.admin_counts(),
-        per_day=queries.bids_per_day(30),
+        days=DASHBOARD_DAYS,
+        period=period,
+        per_day=_by_day(bids),
+        signups=_by_day(signups),
+        outcomes=_by_day(outcomes),
         by_status=queries.auctions_by_status(),
         bookings=queries.booking_figures(),
         attention=queries.count_needing_attention(),
@@ -120,6 +146,14 @@ def auctions() -> Any:
     form = AuctionSearchForm(formdata=request.args)
     result = queries.search_auctions(form.data, current_user) if form.validate() else None
     return render_template("admin/auctions.html", form=form, result=result, categories=category_options())
+
+
+@admin.get("/auctions/closing-unbid")
+def closing_unbid() -> Any:
+    """The open auctions closing within 24 hours with no bid yet, soonest first."""
+    page = request.args.get("page", 1, type=int)
+    result = queries.closing_unbid(max(min(page, 1_000_000), 1))
+    return render_template("admin/closing_unbid.html", result=result)
 
 
 @admin.get("/auctions/<int:auction_id>")

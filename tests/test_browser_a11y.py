@@ -91,7 +91,9 @@ WALK: dict[str | None, list[str]] = {
     "root": [
         "/admin/",
         "/admin/users",
+        "/admin/users/{ravi}",
         "/admin/auctions",
+        "/admin/auctions/closing-unbid",
         "/admin/auctions/{open}",
         "/admin/bookings",
         "/admin/bookings/attention",

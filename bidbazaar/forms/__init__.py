@@ -95,7 +95,6 @@ from bidbazaar.forms.page_forms import (
     ReofferPageForm,
     ReplyPageForm,
     ReviewPageForm,
-    UserSearchForm,
     optional_int,
 )
 from bidbazaar.forms.question_forms import AnswerForm, QuestionForm
@@ -177,7 +176,6 @@ __all__ = [
     "SocketBidTarget",
     "SocketProxyTarget",
     "UTCDateTimeField",
-    "UserSearchForm",
     "VerifyEmailForm",
     "WatchingSearchForm",
     "accepted_json_types",

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, PasswordField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import DateTimeLocalInput
 
@@ -65,13 +65,6 @@ class CategoryPageForm(CategoryForm):
     """Admin create/rename/move: the parent is picked from the tree ("" = top level)."""
 
     parent_id = SelectField("Parent category", [Optional()], coerce=optional_int)
-
-
-class UserSearchForm(NoCSRFForm):
-    """/admin/users?q=...&page=..."""
-
-    q = StringField("Search", [Optional(), Length(max=120)], filters=[strip])
-    page = IntegerField(default=1, validators=[Optional(), Between(min=1, max=1_000_000)])
 
 
 # --------------------------------------------------------------------------- the booking pages

@@ -1,10 +1,11 @@
 """The read side: listings, detail views, counts. Each view runs a constant number of
 statements (bid_count and lowest_bid live on the auction row, kept by the bid rule).
 
-    listings   auctions filtered, sorted and paged, with cached totals; the user search
+    listings   auctions filtered, sorted and paged, with cached totals
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
-    stats      the home page's platform numbers and the admin dashboard's charts
+    stats      the home page's platform numbers and the admin dashboard's figures and
+               charts (daily series by IST day), the auctions closing unbid
     admin_users  the admin console's users table (filters, sorts) and one user's detail
     admin_bookings  the admin console's bookings list, no-show queue, bookings whose party
                was deactivated, and review moderation
@@ -60,7 +61,6 @@ from bidbazaar.queries.listings import (
     category_with_descendants,
     listing_totals,
     search_auctions,
-    search_users,
 )
 from bidbazaar.queries.my_bids import STANDINGS, my_bids
 from bidbazaar.queries.paging import MAX_PER_PAGE, Page, page_size
@@ -79,7 +79,12 @@ from bidbazaar.queries.stats import (
     bids_per_day,
     booking_figures,
     category_usage,
+    closing_unbid,
+    closing_unbid_count,
+    outcomes_per_day,
     platform_stats,
+    signups_per_day,
+    value_awarded_since,
 )
 from bidbazaar.queries.watching import is_watching, watched_auctions, watched_ids
 
@@ -113,6 +118,8 @@ __all__ = [
     "category_tree",
     "category_usage",
     "category_with_descendants",
+    "closing_unbid",
+    "closing_unbid_count",
     "count_needing_attention",
     "customer_trust",
     "events_since",
@@ -124,6 +131,7 @@ __all__ = [
     "my_proxy",
     "no_show_queue",
     "notifications",
+    "outcomes_per_day",
     "page_size",
     "platform_stats",
     "provider_reputation",
@@ -135,9 +143,10 @@ __all__ = [
     "search_auctions",
     "search_bookings",
     "search_reviews",
-    "search_users",
+    "signups_per_day",
     "unread_count",
     "user_counts",
+    "value_awarded_since",
     "viewer_booking",
     "watched_auctions",
     "watched_ids",

@@ -1,5 +1,5 @@
 """Listings: auctions filtered, sorted and paged (the API's rows and the pages' instances,
-from one set of cached statements) with cached totals, and the admin's user search."""
+from one set of cached statements) with cached totals."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
 from bidbazaar.models import SUMMARY_COLUMNS, Auction, Category, User, auction_summary
-from bidbazaar.queries.paging import Page, like, page_size, paginate
+from bidbazaar.queries.paging import Page, like, page_size
 
 # The listing is built from table columns (Core), not mapped attributes: a statement with
 # no ORM entity in it skips the ORM's per-execution compile state, and the API listing
@@ -207,12 +207,3 @@ def auction_listing(filters: dict[str, Any], viewer: User | None) -> Page:
     result = _listing_page(filters, viewer, as_rows=True)
     items = [auction_summary(row, row.category_name, viewer) for row in result.items]
     return Page(items, result.page, result.per_page, result.total)
-
-
-def search_users(q: str | None, page: int, per_page: int = 20) -> Page:
-    """Admin: users whose username or email contains `q` (any case), newest first."""
-    stmt = select(User).order_by(User.id.desc())
-    if q:
-        pattern = like(q)
-        stmt = stmt.where(or_(User.username.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
-    return paginate(stmt, page, page_size(per_page, 20))
