@@ -261,7 +261,7 @@ def response_schemas() -> dict[str, Schema]:
                     "description": "Why its creator or an admin cancelled it, in their words; null otherwise.",
                 },
                 "my_standing": {
-                    **nullable({"type": "string", "enum": list(STANDING_CHOICES)}),
+                    **nullable({"type": "string", "enum": [*STANDING_CHOICES, None]}),
                     "description": "A signed-in provider's standing, as GET /api/users/me/bids says it "
                     "(leading: its bid is the lowest); null before its first bid and for anyone else.",
                 },
