@@ -150,7 +150,8 @@
     var time = document.createElement("time");
     time.className = "bid-time";
     time.setAttribute("datetime", bid.created_at);
-    time.textContent = BB.formatIst(bid.created_at, true).replace(/ \d{4},/, ",").replace(" IST", "");
+    // The server's "%d %b, %H:%M:%S IST" (templates/auction.html): no year, IST said.
+    time.textContent = BB.formatIst(bid.created_at, true).replace(/ \d{4},/, ",");
     main.appendChild(time);
     row.appendChild(main);
     if (bid.description) row.appendChild(description(bid));
