@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Boolean, Column, Integer, Numeric, String
 
 from bidbazaar import models, values
 from bidbazaar.errors import STATUS_BY_CODE
+from bidbazaar.forms import STANDING_CHOICES
 from bidbazaar.openapi.schemas import COUNT, ID, MONEY, TIMESTAMP, Schema, nullable, obj, ref
 from bidbazaar.queries import DETAIL_BIDS
 
@@ -258,6 +259,22 @@ def response_schemas() -> dict[str, Schema]:
                 "cancel_reason": {
                     **nullable({"type": "string", "maxLength": values.CANCEL_REASON_MAX}),
                     "description": "Why its creator or an admin cancelled it, in their words; null otherwise.",
+                },
+                "my_standing": {
+                    **nullable({"type": "string", "enum": [*STANDING_CHOICES, None]}),
+                    "description": "A signed-in provider's standing, as GET /api/users/me/bids says it "
+                    "(leading: its bid is the lowest); null before its first bid and for anyone else.",
+                },
+                "my_bidder": {
+                    **nullable({"type": "string"}),
+                    "description": 'The viewer\'s own pseudonym on this auction ("Bidder 3"); null before its '
+                    "first bid and for anyone who is not a bidder.",
+                },
+                "max_allowed": {
+                    **nullable(MONEY),
+                    "description": "The highest amount the signed-in provider may bid now (the lowest bid minus "
+                    "BID_MIN_DECREMENT, at most budget_max); null for anyone else, for the provider holding the "
+                    "lowest bid and once the auction is closed.",
                 },
             },
             ("customer_trust", "booking", "watching"),

@@ -15,6 +15,8 @@ statements (bid_count and lowest_bid live on the auction row, kept by the bid ru
                once; a user's published reviews
     bookings   a user's bookings (what waits on them first) and one booking's detail
     proxies    a provider's own proxy bid (the floor is shown to its owner only)
+    standing   where a provider stands (the rule My bids filters by), on one auction with its
+               pseudonym and bid ceiling
     my_bids    a provider's bids, one per auction, with their standing and next action
     watching   what a user watches: one auction's flag, a page's stars, the watchlist
     questions  an auction's public questions for one viewer (masked, never naming the asker)
@@ -73,6 +75,7 @@ from bidbazaar.queries.reputation import (
     provider_reputation,
     published_reviews,
 )
+from bidbazaar.queries.standing import BidderStanding, bidder_standing
 from bidbazaar.queries.stats import (
     admin_counts,
     auctions_by_status,
@@ -93,6 +96,7 @@ __all__ = [
     "MAX_PER_PAGE",
     "SORT_COLUMNS",
     "STANDINGS",
+    "BidderStanding",
     "CustomerTrust",
     "ListingTotals",
     "Page",
@@ -108,6 +112,7 @@ __all__ = [
     "auction_questions",
     "auctions_by_status",
     "bid_history",
+    "bidder_standing",
     "bids_per_day",
     "booking_detail",
     "booking_figures",

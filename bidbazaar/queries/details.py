@@ -26,6 +26,7 @@ from bidbazaar.models import (
 from bidbazaar.queries.paging import Page, paginate
 from bidbazaar.queries.proxies import my_proxy
 from bidbazaar.queries.reputation import customer_trust, provider_reputation
+from bidbazaar.queries.standing import bidder_standing
 from bidbazaar.queries.watching import is_watching
 from bidbazaar.services import close_if_expired, redact_event
 
@@ -65,6 +66,7 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
         )
         winning = bid_view(winner, viewer, auction)
     shown = [bid_view(bid, viewer, auction) for bid in bids]
+    standing = bidder_standing(viewer, auction)
     detail = {
         **auction.to_dict(viewer),
         "creator": creator.to_public_dict(),
@@ -75,6 +77,10 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
         "last_seq": auction.event_seq,
         "my_proxy": my_proxy(auction, viewer),  # the viewer's own floor, never another's
         "cancel_reason": auction.cancel_reason,
+        # A provider's own place in the auction: what the page guides its bid with.
+        "my_standing": standing.standing,
+        "my_bidder": standing.bidder,
+        "max_allowed": standing.max_allowed,
     }
     if auction.can_manage(viewer):
         # Beside each bidder's name, so the choice is not price alone. Only here: another

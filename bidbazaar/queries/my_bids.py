@@ -1,7 +1,7 @@
 """A provider's bids, one item per auction: their best active bid, the lowest, and where they
 stand. Three statements per page whatever its size (a count, the page, the page's bookings).
 
-Standing, computed in SQL so the filter and the paging agree:
+Standing (queries.standing, computed in SQL so the filter and the paging agree):
     withdrawn  every bid of theirs on the auction is withdrawn
     leading    the auction is active and the lowest active bid of an active provider (ties
                to the earlier bid: services.auctions.lowest_active_bid's rule) is theirs
@@ -18,94 +18,24 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import func, select
 
 from bidbazaar.booking_models import Booking, BookingStatus
 from bidbazaar.extensions import db
 from bidbazaar.forms import STANDING_CHOICES
-from bidbazaar.models import SUMMARY_COLUMNS, Auction, AuctionStatus, Bid, BidStatus, Category, User, auction_summary
+from bidbazaar.models import AuctionStatus, User, auction_summary
 from bidbazaar.queries.paging import Page
+from bidbazaar.queries.standing import standings_statement
 from bidbazaar.values import utcnow
 
 #: Every standing, in the order the filter documents them.
 STANDINGS = STANDING_CHOICES
 
-_auctions = Auction.__table__.c
-_bids = Bid.__table__
-
-
-def _standings_statement(viewer_id: int) -> Any:
-    """One row per auction the viewer bid on, with its standing and their best active bid."""
-    mine = (
-        select(
-            _bids.c.auction_id,
-            func.sum(case((_bids.c.status != BidStatus.WITHDRAWN, 1), else_=0)).label("live_bids"),
-            func.max(_bids.c.updated_at).label("last_activity"),
-        )
-        .where(_bids.c.user_id == viewer_id)
-        .group_by(_bids.c.auction_id)
-        .subquery("mine")
-    )
-    own = _bids.alias("own")
-
-    def own_best(column: Any) -> Any:
-        """A column of the viewer's lowest active bid on the auction (earliest on a tie)."""
-        return (
-            select(column)
-            .where(own.c.auction_id == _auctions.id, own.c.user_id == viewer_id, own.c.status == BidStatus.ACTIVE)
-            .order_by(own.c.amount, own.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    best = own_best(own.c.id)
-    other = _bids.alias("other")
-    users = User.__table__.c
-    leader = (
-        select(other.c.user_id)
-        .select_from(other.join(User.__table__, users.id == other.c.user_id))
-        .where(other.c.auction_id == _auctions.id, other.c.status == BidStatus.ACTIVE, users.is_active.is_(True))
-        .order_by(other.c.amount, other.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    best_amount = own_best(own.c.amount)
-    winner = _bids.alias("winner")
-    facts = (
-        select(
-            *(_auctions[name] for name in SUMMARY_COLUMNS),
-            Category.__table__.c.name.label("category_name"),
-            mine.c.live_bids,
-            mine.c.last_activity,
-            best.label("best_bid_id"),
-            best_amount.label("best_bid_amount"),
-            leader.label("leader_id"),
-            winner.c.user_id.label("winner_id"),
-        )
-        .select_from(
-            mine.join(Auction.__table__, _auctions.id == mine.c.auction_id)
-            .join(Category.__table__, Category.__table__.c.id == _auctions.category_id)
-            .outerjoin(winner, winner.c.id == _auctions.winning_bid_id)
-        )
-        .subquery("facts")
-    )
-    is_open = facts.c.status == AuctionStatus.ACTIVE
-    has_active = facts.c.best_bid_id.is_not(None)
-    standing = case(
-        (facts.c.live_bids == 0, literal("withdrawn")),
-        (and_(is_open, has_active, facts.c.leader_id == viewer_id), literal("leading")),
-        (and_(is_open, has_active), literal("outbid")),
-        (and_(~is_open, facts.c.winner_id == viewer_id), literal("won")),
-        (~is_open, literal("lost")),
-        else_=literal("withdrawn"),  # open, no active bid left (withdrawn by a deactivation)
-    )
-    return select(facts, standing.label("standing")).subquery("standings")
-
 
 def my_bids(viewer: User, standings: Collection[str], page: int, per_page: int) -> Page:
     """GET /api/users/me/bids and the My bids page: the auctions the viewer bid on, newest
     activity (their latest bid's last change) first, optionally only some standings."""
-    rows_of = _standings_statement(viewer.id)
+    rows_of = standings_statement(viewer.id)
     where = [rows_of.c.standing.in_(sorted(standings))] if standings else []
     total = db.session.scalar(select(func.count()).select_from(rows_of).where(*where)) or 0
     rows = db.session.execute(

@@ -136,7 +136,7 @@ export interface paths {
         };
         /**
          * Search auctions
-         * @description `category` includes its subcategories; `location` and `q` match case-insensitive substrings; `min_budget`/`max_budget` select budgets overlapping that range; `mine=true` needs a login (401 otherwise); `per_page` above 100 is clamped to 100.
+         * @description `category` includes its subcategories; `location` matches a case-insensitive substring, `q` one of the title, description or location; `min_budget`/`max_budget` select budgets overlapping that range; `mine=true` needs a login (401 otherwise); `per_page` above 100 is clamped to 100.
          */
         get: operations["list_auctions"];
         put?: never;
@@ -1146,6 +1146,15 @@ export interface components {
             watching?: boolean;
             /** @description Why its creator or an admin cancelled it, in their words; null otherwise. */
             cancel_reason: string | null;
+            /**
+             * @description A signed-in provider's standing, as GET /api/users/me/bids says it (leading: its bid is the lowest); null before its first bid and for anyone else.
+             * @enum {string|null}
+             */
+            my_standing: "leading" | "outbid" | "won" | "lost" | "withdrawn" | null;
+            /** @description The viewer's own pseudonym on this auction ("Bidder 3"); null before its first bid and for anyone who is not a bidder. */
+            my_bidder: string | null;
+            /** @description The highest amount the signed-in provider may bid now (the lowest bid minus BID_MIN_DECREMENT, at most budget_max); null for anyone else, for the provider holding the lowest bid and once the auction is closed. */
+            max_allowed: number | null;
         };
         /** @description A competitor's or anonymous viewer's view of a bid. */
         BidPublic: {
@@ -3551,6 +3560,7 @@ export interface operations {
                 category?: number;
                 status?: "" | "active" | "completed" | "cancelled" | "expired";
                 location?: string;
+                /** @description A case-insensitive substring of the title, the description or the location. */
                 q?: string;
                 min_budget?: number;
                 max_budget?: number;
