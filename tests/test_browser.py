@@ -321,7 +321,7 @@ def test_an_admin_deactivates_a_user_whose_next_page_load_is_logged_out(
 
     admin.get_by_role("link", name="Users").click()
     admin.fill("#q", "ravi")
-    admin.get_by_role("button", name="Search").click()
+    admin.get_by_role("button", name="Filter").click()
     row = admin.locator('tr[data-username="ravi_p"]')
     row.get_by_role("button", name="Verify").click()
     expect(admin.locator(".flash-success")).to_contain_text("ravi_p is now a verified provider")
