@@ -153,6 +153,24 @@ def test_the_phone_header_is_one_line_with_a_menu_that_opens_and_closes(
     expect(nav).to_be_hidden()
 
 
+def test_the_phone_menu_button_carries_the_unread_count(
+    open_page: Callable[..., Any],  # noqa: F811
+    make_user: Callable[..., User],
+    make_auction: Any,
+    make_bid: Any,
+) -> None:
+    ravi = make_user("ravi_c", provider=True)
+    auction = make_auction()
+    make_bid(ravi, auction, 1800)
+    make_bid(make_user("meena_c", provider=True), auction, 1700)  # ravi is told he was outbid
+    page = open_page(viewport=PHONE)
+
+    log_in(page, "ravi_c")
+
+    expect(page.get_by_role("button", name="Menu 1 unread")).to_be_visible()
+    expect(page.locator("#menu-badge")).to_be_visible()
+
+
 def test_the_phone_menu_works_from_the_keyboard(open_page: Callable[..., Any]) -> None:  # noqa: F811
     page = open_page(viewport=PHONE)
     page.goto("/")

@@ -206,7 +206,14 @@
 
   // ---- notifications badge --------------------------------------------------------------
   var badge = document.getElementById("notification-badge");
+  var menuBadge = document.getElementById("menu-badge"); // the same count on the phone's Menu button
   socket.on("notification", function (note) {
+    if (menuBadge) {
+      var unread = (parseInt(menuBadge.getAttribute("data-count"), 10) || 0) + 1;
+      menuBadge.setAttribute("data-count", String(unread));
+      menuBadge.firstChild.nodeValue = String(unread);
+      menuBadge.hidden = false;
+    }
     if (badge) {
       var count = (parseInt(badge.getAttribute("data-count"), 10) || 0) + 1;
       badge.setAttribute("data-count", String(count));
