@@ -54,6 +54,12 @@ LIFECYCLE_EVENTS = frozenset({"connect", "disconnect"})
 #: The answers to failures that are not a rule's refusal (the REST ones are in errors.py).
 RETRY_SHORTLY = DomainError("SERVICE_UNAVAILABLE", "Please retry shortly")
 INTERNAL_ERROR = DomainError("INTERNAL_ERROR", "Internal server error")
+#: Sent as `session_ended` to a socket whose session or token the server ended (logout
+#: elsewhere, password change, deactivation) just before dropping it, and the data of the
+#: refusal when a socket tries to connect again with that ended session: the page says
+#: "You were signed out" and stops reconnecting, instead of retrying for ever.
+SESSION_ENDED_EVENT = "session_ended"
+SESSION_ENDED = {"error": "Your session has ended; log in again", "code": "SESSION_ENDED", "details": {}}
 
 
 def _current_client() -> Client:
@@ -156,7 +162,7 @@ class AuctionNamespace(Namespace):
         elif current_user.is_authenticated:
             user = current_user._get_current_object()
         elif session.get("_user_id"):
-            raise ConnectionRefusedError("Your session has ended; log in again")
+            raise ConnectionRefusedError(SESSION_ENDED["error"], SESSION_ENDED)
         else:
             user = None
         credential = g.get("auth_token")
@@ -246,7 +252,8 @@ def disconnect_revoked(sender: Any, user_id: int | None, token_ids: list[int] | 
 def drop_local_sockets(user_id: int, token_ids: list[int] | None) -> None:
     """This process's part of a revocation (runs here for revocations made in any process).
 
-    The sockets are found in the server's room table, which no client event can edit.
+    The sockets are found in the server's room table, which no client event can edit. Each
+    is told `session_ended` first, then dropped (one send queue per socket keeps the order).
     """
     if token_ids is None:
         revoked = [realtime.user_room(user_id)]
@@ -257,6 +264,12 @@ def drop_local_sockets(user_id: int, token_ids: list[int] | None) -> None:
     manager = socketio.server.manager
     doomed = {sid for sid, _ in manager.get_participants(realtime.NAMESPACE, revoked)}
     for sid in doomed:
+        try:
+            socketio.server.emit(
+                SESSION_ENDED_EVENT, SESSION_ENDED, to=sid, namespace=realtime.NAMESPACE, ignore_queue=True
+            )
+        except Exception:
+            log.exception("could not tell socket %s its session ended", sid)
         try:
             socketio.server.disconnect(sid, namespace=realtime.NAMESPACE, ignore_queue=True)
         except Exception:

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg.errors
 import pymysql.err
+from socketio import packet as socket_packet
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -284,6 +285,34 @@ def race(app: Any, *calls: Callable[[], Any], timeout: float = 30.0) -> list[Any
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads)
     return results
+
+
+@contextmanager
+def sent_packets(sock: Any) -> Iterator[list[tuple[str, Any]]]:
+    """What the server sends the test socket while the block runs, in order: (kind, data)
+    with kind "EVENT" (data `[name, payload]`), "DISCONNECT", "CONNECT_ERROR" (data
+    `{message, data?}`), ... (the test client itself keeps events only while connected)."""
+    server = sock.socketio.server
+    sent: list[tuple[str, Any]] = []
+    send_packet, send_eio_packet = server._send_packet, server._send_eio_packet
+
+    def note(eio_sid: str, pkt: Any) -> None:
+        if eio_sid == sock.eio_sid:
+            sent.append((socket_packet.packet_names[pkt.packet_type], pkt.data))
+
+    def record_packet(eio_sid: str, pkt: Any) -> None:
+        note(eio_sid, pkt)
+        send_packet(eio_sid, pkt)
+
+    def record_eio_packet(eio_sid: str, eio_pkt: Any) -> None:  # room emits arrive encoded
+        note(eio_sid, socket_packet.Packet(encoded_packet=eio_pkt.data))
+        send_eio_packet(eio_sid, eio_pkt)
+
+    server._send_packet, server._send_eio_packet = record_packet, record_eio_packet
+    try:
+        yield sent
+    finally:
+        server._send_packet, server._send_eio_packet = send_packet, send_eio_packet
 
 
 @contextmanager

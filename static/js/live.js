@@ -2,8 +2,9 @@
  *
  * One Socket.IO connection per page to the /auctions namespace, authenticated by the cookie
  * session. It keeps the notifications badge current, shows new notifications as toasts,
- * estimates the server's clock (sync_time) for countdowns, and hands the socket to
- * auction.js through window.BidBazaar.
+ * estimates the server's clock (sync_time) for countdowns, says so when the server ended the
+ * session, and hands the socket to auction.js through window.BidBazaar. It also runs the
+ * header's phone menu.
  */
 (function () {
   "use strict";
@@ -64,15 +65,84 @@
   };
 
   // ---- toasts ---------------------------------------------------------------------------
+  // Each toast has a dismiss button; Escape dismisses the newest; at most MAX_TOASTS are shown
+  // (the oldest goes); each goes by itself after the region's data-dismiss-ms (8 s), unless
+  // it is hovered or holds the focus then. Where they sit (never over a form) is site.css's.
+  var MAX_TOASTS = 3;
   var toasts = document.getElementById("live-messages");
-  BB.toast = function (text) {
-    if (!toasts || !text) return;
-    var item = document.createElement("p");
+
+  function dismissToast(item) {
+    if (!item || !item.parentNode) return;
+    var hadFocus = item.contains(document.activeElement);
+    item.remove();
+    if (hadFocus) {
+      var newest = toasts.lastElementChild;
+      var next = newest ? newest.querySelector(".toast-dismiss") : document.getElementById("main");
+      if (next) next.focus();
+    }
+  }
+
+  function dismissLater(item) {
+    var ms = parseInt(toasts.getAttribute("data-dismiss-ms"), 10);
+    window.setTimeout(function () {
+      if (item.matches(":hover, :focus-within")) dismissLater(item);
+      else dismissToast(item);
+    }, isNaN(ms) ? 8000 : ms);
+  }
+
+  // BB.toast(text, {link: {href, text}, persist: true}): persist keeps it until dismissed.
+  BB.toast = function (text, options) {
+    if (!toasts || !text) return null;
+    options = options || {};
+    var item = document.createElement("div");
     item.className = "toast";
-    item.textContent = text;
+    var message = document.createElement("p");
+    message.className = "toast-text";
+    message.textContent = text;
+    if (options.link) {
+      var link = document.createElement("a");
+      link.href = options.link.href;
+      link.textContent = options.link.text;
+      message.append(" ", link);
+    }
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-dismiss";
+    close.setAttribute("aria-label", "Dismiss notification");
+    close.innerHTML = '<span aria-hidden="true">×</span>';
+    close.addEventListener("click", function () { dismissToast(item); });
+    item.append(message, close);
     toasts.appendChild(item);
-    window.setTimeout(function () { item.remove(); }, 8000);
+    while (toasts.children.length > MAX_TOASTS) dismissToast(toasts.firstElementChild);
+    if (!options.persist) dismissLater(item);
+    return item;
   };
+
+  // ---- the phone menu -------------------------------------------------------------------
+  // Below 640px (site.css) the header's links fold behind the Menu button once this runs.
+  var header = document.querySelector(".site-header");
+  var menuButton = document.getElementById("menu-toggle");
+  function setMenu(open) {
+    header.classList.toggle("menu-open", open);
+    menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  if (header && menuButton) {
+    header.classList.add("has-menu");
+    menuButton.addEventListener("click", function () {
+      setMenu(menuButton.getAttribute("aria-expanded") !== "true");
+    });
+  }
+
+  // Escape closes the open menu (focus back on its button), else dismisses the newest toast.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (menuButton && menuButton.getAttribute("aria-expanded") === "true") {
+      setMenu(false);
+      if (header.contains(document.activeElement)) menuButton.focus();
+    } else if (toasts && toasts.lastElementChild) {
+      dismissToast(toasts.lastElementChild);
+    }
+  });
 
   // ---- the socket -----------------------------------------------------------------------
   var loggedIn = body.hasAttribute("data-user");
@@ -104,16 +174,46 @@
   socket.on("disconnect", function () {
     body.setAttribute("data-socket", "disconnected");
   });
-  socket.on("connect_error", function () {
+  socket.on("connect_error", function (error) {
     body.setAttribute("data-socket", "refused");
+    if (error && error.data && error.data.code === "SESSION_ENDED") signedOut();
   });
+
+  // ---- a session the server ended (logout elsewhere, deactivation: docs/realtime.md) -----
+  // `session_ended` comes just before the server drops the socket; a reconnect with the ended
+  // cookie is refused with the same code. Either way: stop reconnecting and say so.
+  socket.on("session_ended", signedOut);
+
+  function signedOut() {
+    if (body.getAttribute("data-session") === "ended") return;
+    body.setAttribute("data-session", "ended");
+    socket.disconnect(); // no more retries; the pages' own disconnect handlers run first
+    var login = (body.getAttribute("data-login-url") || "/login") +
+      "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    var state = document.getElementById("live-state"); // the auction page's live line
+    if (state) {
+      var link = document.createElement("a");
+      link.href = login;
+      link.textContent = "Log in again";
+      state.classList.remove("is-live");
+      state.replaceChildren("You were signed out. ", link);
+    }
+    BB.toast("You were signed out.", { persist: true, link: { href: login, text: "Log in again" } });
+  }
   window.setInterval(function () {
     if (socket.connected) syncClock(1);
   }, 60000);
 
   // ---- notifications badge --------------------------------------------------------------
   var badge = document.getElementById("notification-badge");
+  var menuBadge = document.getElementById("menu-badge"); // the same count on the phone's Menu button
   socket.on("notification", function (note) {
+    if (menuBadge) {
+      var unread = (parseInt(menuBadge.getAttribute("data-count"), 10) || 0) + 1;
+      menuBadge.setAttribute("data-count", String(unread));
+      menuBadge.firstChild.nodeValue = String(unread);
+      menuBadge.hidden = false;
+    }
     if (badge) {
       var count = (parseInt(badge.getAttribute("data-count"), 10) || 0) + 1;
       badge.setAttribute("data-count", String(count));

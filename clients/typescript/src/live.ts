@@ -74,11 +74,23 @@ export interface ClientToServerEvents {
   sync_time(payload: Record<string, never>, ack: (answer: Ack<{ server_time: string }>) => void): void;
 }
 
-/** Server → client events: one per log event type (room frames) and the personal `notification`. */
+/**
+ * Sent to a socket whose session or token the server ended (logout elsewhere, password change,
+ * deactivation) just before it is disconnected; also the `data` of the `connect_error` that
+ * refuses a reconnect with the ended cookie session. Do not reconnect: log in again.
+ */
+export interface SessionEnded {
+  error: string;
+  code: "SESSION_ENDED";
+  details: Record<string, never>;
+}
+
+/** Server → client events: one per log event type (room frames), the personal `notification`, `session_ended`. */
 export type ServerToClientEvents = {
   [K in AuctionEventType]: (frame: RoomFrame<K>) => void;
 } & {
   notification: (notification: Notification) => void;
+  session_ended: (ended: SessionEnded) => void;
 };
 
 export type AuctionSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -189,6 +201,12 @@ export class AuctionLive {
   onNotification(handler: (notification: Notification) => void): () => void {
     this.socket.on("notification", handler);
     return () => this.socket.off("notification", handler);
+  }
+
+  /** Handles `session_ended`: the server ended this socket's credential and drops it next. */
+  onSessionEnded(handler: (ended: SessionEnded) => void): () => void {
+    this.socket.on("session_ended", handler);
+    return () => this.socket.off("session_ended", handler);
   }
 
   /** The last seq applied for `auctionId` (undefined when not joined). */
