@@ -460,8 +460,8 @@ def test_the_login_page_is_limited_like_the_api(client, make_user):
 
 
 def test_the_register_page_is_limited_like_the_api(client):
-    token = csrf_from(client.get("/register"))
     for i in range(6):
+        token = csrf_from(client.get("/register"))  # each registration signs in: a new session's token
         response = client.post(
             "/register",
             data={
