@@ -48,7 +48,12 @@ def submitted_form(auction: Auction, locked: frozenset[str]) -> AuctionPageForm:
     for name in locked:
         value = getattr(auction, name)
         formdata.setlist(name, [] if value is None else [str(value)])
-    return AuctionPageForm(formdata=formdata)
+    form = AuctionPageForm(formdata=formdata)
+    if form.deadline.data is not None and form.deadline.data == auction.deadline.replace(second=0, microsecond=0):
+        # The page shows the deadline to the minute: sent back untouched, it is the stored one
+        # (not a few seconds earlier, which after the first bid would be refused).
+        form.deadline.data = auction.deadline
+    return form
 
 
 @auction_edit_pages.route("/auctions/<int:auction_id>/edit", methods=["GET", "POST"])
