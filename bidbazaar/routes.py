@@ -243,6 +243,7 @@ def keep_bid_when_signed_out(view: Any) -> Any:
     def checked(auction_id: int) -> Any:
         if current_user.is_authenticated:
             return view(auction_id)
+        rate_limits.charge_signed_out()
         detail = queries.auction_detail(queries.auction_or_404(auction_id), None)
         form = BidPageForm(meta={"csrf": False})  # what was typed, as typed; not validated
         login_url = url_for("pages.login", next=url_for("pages.auction", auction_id=auction_id))
