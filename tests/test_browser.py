@@ -339,7 +339,7 @@ def test_an_admin_deactivates_a_user_whose_next_page_load_is_logged_out(
     user.fill("#username", "ravi_p")
     user.fill("#password", PASSWORD)
     user.get_by_role("button", name="Log in").click()
-    expect(user.locator("#password-error")).to_have_text("Invalid username or password")
+    expect(user.locator("#password-error")).to_have_text("This account has been deactivated")  # right password
     user.get_by_role("link", name="Auctions").click()  # browsing still works, anonymously
     expect(user.locator(".auction-card")).to_have_count(1)
 
