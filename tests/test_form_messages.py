@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from helpers import assert_error, auction_payload, html, log_in
+from helpers import ack, assert_error, auction_payload, html, log_in
 
 from bidbazaar.forms import PAGE_TIMEZONE
 from bidbazaar.models import Auction, User, utcnow
@@ -147,3 +147,12 @@ def test_the_new_auction_page_still_posts_a_valid_job(client: Any, customer: Use
     response = client.post("/auctions/new", data={"csrf_token": token, **page_auction_form()})
 
     assert response.status_code == 302
+
+
+def test_the_socket_reports_a_too_high_bid_beside_a_missing_description(
+    socket_client: Any, provider: User, auction: Auction
+) -> None:
+    answer = ack(socket_client(provider), "place_bid", {"auction_id": auction.id, "amount": 2500})
+
+    assert answer["ok"] is False and answer["code"] == "VALIDATION_ERROR"
+    assert answer["details"] == {"description": "This field is required.", "amount": "Bid must be at most ₹2,000"}
