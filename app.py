@@ -20,6 +20,7 @@ from bidbazaar import (
     alert_routes,
     api_docs,
     api_routes,
+    auction_edit_pages,
     booking_pages,
     booking_routes,
     cli,
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(proxy_routes.proxies_api, url_prefix="/api")  # proxy bids down to a floor
     app.register_blueprint(api_docs.docs, url_prefix="/api")  # OpenAPI document + Swagger UI
     app.register_blueprint(routes.pages)
+    app.register_blueprint(auction_edit_pages.auction_edit_pages)  # /auctions/<id>/edit, for its creator
     app.register_blueprint(admin_routes.admin)  # the admin console under /admin
     app.register_blueprint(admin_outbox.admin_outbox)  # /admin/outbox: the email outbox, retry
     app.register_blueprint(booking_pages.booking_pages)  # bookings, reviews, public profiles

@@ -63,16 +63,21 @@ def find_user_by_login(login: str) -> User | None:
 def authenticate(login: str, password: str) -> User:
     """Return the active user with these credentials or raise INVALID_CREDENTIALS.
 
-    Unknown users, wrong passwords and deactivated users get the same answer in the
-    same time: a dummy hash is checked when there is no user.
+    Unknown users and wrong passwords get the same answer in the same time: a dummy hash
+    is checked when there is no user. Only the right password to a deactivated account
+    learns ACCOUNT_DEACTIVATED: whoever knows the password is told nothing new about
+    whether the account exists, and nobody else is.
     """
     user = find_user_by_login(login)
     stored = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     password_ok = check_password_hash(stored, password)
-    if user is None or not password_ok or not user.is_active:
+    if user is None or not password_ok:
         g.password_failed = True  # spends the account's LOGIN_FAILURE_LIMIT (rate_limits.py)
         audit("login_failed", user_id=user.id if user else None, login=login[:80])
         raise DomainError("INVALID_CREDENTIALS", "Invalid username or password")
+    if not user.is_active:
+        audit("login_refused_deactivated", user_id=user.id)
+        raise DomainError("ACCOUNT_DEACTIVATED", "This account has been deactivated")
     if _needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()

@@ -131,7 +131,7 @@ def list_auctions() -> Any:
 @api.post("/auctions")
 @login_required
 def create_auction() -> Any:
-    data = parse_json_form(AuctionForm)
+    data = parse_json_form(AuctionForm, rules=services.auction_field_problems)
     posted = services.create_auction(current_user, data, idempotency_key())
     return keyed_created({"message": "Auction created", "auction": posted.auction}, posted.replayed)
 
@@ -145,7 +145,10 @@ def get_auction(auction_id: int) -> Any:
 @api.put("/auctions/<int:auction_id>")
 @login_required
 def update_auction(auction_id: int) -> Any:
-    changes = parse_json_form(AuctionForm, partial=True)
+    current = queries.auction_or_404(auction_id)
+    changes = parse_json_form(
+        AuctionForm, partial=True, rules=lambda parsed: services.auction_field_problems(parsed, current=current)
+    )
     if not changes:
         raise DomainError("VALIDATION_ERROR", "Validation failed", {"body": "Give at least one field to change."})
     auction = services.update_auction(current_user, auction_id, changes)
@@ -183,7 +186,7 @@ def list_bids(auction_id: int) -> Any:
 @login_required
 @rate_limits.limit_bids
 def place_bid(auction_id: int) -> Any:
-    data = parse_json_form(BidForm)
+    data = parse_json_form(BidForm, rules=lambda parsed: services.bid_amount_problems(current_user, auction_id, parsed))
     placed = services.place_bid(current_user, auction_id, data, idempotency_key())
     body = {"message": "Bid placed successfully", "bid": placed.bid, "auction": placed.auction}
     return keyed_created(body, placed.replayed)

@@ -124,6 +124,21 @@ def form_values(form: FlaskForm) -> dict[str, Any]:
     }
 
 
+def validate_with_rules(form: FlaskForm, rules: Callable[[dict[str, Any]], dict[str, list[str]]]) -> bool:
+    """validate_on_submit, telling everything at once: when a field is refused, the rule
+    check (a service's `..._problems`) over the fields that did parse puts its problems under
+    their fields too, so the person fixes the form in one round, not two."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return True
+    parsed = {name: value for name, value in form_values(form).items() if value is not None and not form[name].errors}
+    for name, messages in rules(parsed).items():
+        if name in form and not form[name].errors:
+            form[name].errors = [*form[name].errors, *messages]
+    return False
+
+
 def apply_errors(form: FlaskForm, exc: DomainError, field: str | None = None) -> None:
     """Show a rule's refusal next to its field(s); with no field to attach to, flash it."""
     placed = False

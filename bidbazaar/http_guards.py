@@ -33,6 +33,13 @@ CSRF_EXEMPT_ENDPOINTS = frozenset(
         "preferences.unsubscribe",
     }
 )
+#: The bid form posted after the session ended elsewhere (a logout in another tab clears the
+#: session, and its CSRF token with it): with nobody signed in, the view only shows the form
+#: again with what was typed and a login link (401), and changes nothing; a forged post has
+#: no one to act for. So the CSRF check, which would answer "form expired" and lose the
+#: bid, stands aside for this endpoint only, and only while nobody is signed in: a signed-in
+#: post is checked as always.
+KEEP_FORM_WHEN_SIGNED_OUT = frozenset({"pages.place_bid"})
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 HTML_CSP = (
@@ -94,6 +101,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def check_csrf() -> None:
         if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
+            return
+        if request.endpoint in KEEP_FORM_WHEN_SIGNED_OUT and not current_user.is_authenticated:
             return
         if has_authorization() or (is_api_request() and not has_session_cookie(app)):
             # No ambient credential to forge with: a header a cross-site page cannot send

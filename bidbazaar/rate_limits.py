@@ -29,6 +29,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 BID_SCOPE = "bids"
 #: Questions of one user share this counter, whichever door they come through (charge_question).
 QUESTION_SCOPE = "questions"
+#: The anonymous answers of views exempt from the default limit (the signed-out bid form).
+SIGNED_OUT_SCOPE = "signed-out"
 #: Every door that checks a password shares these counters (API login, HTML login form,
 #: profile password change): one budget per account, not one per door.
 PASSWORD_FAILURE_SCOPE = "password-failures"
@@ -195,6 +197,20 @@ def charge_bid(bidder_id: int) -> None:
     g.bid_budget_key = f"user:{bidder_id}"
     try:
         _spend_bid_budget()
+    except RateLimitExceeded:
+        raise breached() from None
+
+
+@limiter.shared_limit(setting("DEFAULT_RATE_LIMIT"), scope=SIGNED_OUT_SCOPE, key_func=client_address)
+def _spend_signed_out_budget() -> None:
+    """Does nothing: Flask-Limiter counts each call against the address's DEFAULT_RATE_LIMIT."""
+
+
+def charge_signed_out() -> None:
+    """The per-address default limit, for the anonymous answer of a view that limit_bids
+    exempts from it (nobody signed in: no bidder to charge). Over it: RATE_LIMITED."""
+    try:
+        _spend_signed_out_budget()
     except RateLimitExceeded:
         raise breached() from None
 

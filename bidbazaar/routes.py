@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from bidbazaar.doors import (
     form_values,
     run_action,
     safe_next,
+    validate_with_rules,
     viewer,
 )
 from bidbazaar.errors import DomainError
@@ -115,8 +117,9 @@ def register() -> Any:
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash(f"Welcome, {user.username}! Your account is ready: log in to start.", "success")
-            return redirect(url_for("pages.login"))
+            accounts.start_session(user, with_api_token=False)  # registered means signed in
+            flash(f"Welcome to Bid Bazaar, {user.username}.", "success")
+            return redirect(url_for("pages.index"))
     return render_template("register.html", form=form), 400 if form.errors else 200
 
 
@@ -124,16 +127,18 @@ def register() -> Any:
 @rate_limits.limit_logins
 def login() -> Any:
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.username.data, form.password.data)
         except DomainError as exc:
             form.password.errors.append(exc.message)
+            status = 403 if exc.code == "ACCOUNT_DEACTIVATED" else 400
         else:
             accounts.start_session(user, with_api_token=False)  # a page shows no token
             flash(f"Welcome back, {user.username}.", "success")
             return redirect(safe_next(request.args.get("next")))
-    return render_template("login.html", form=form), 400 if form.errors else 200
+    return render_template("login.html", form=form), 400 if form.errors and status == 200 else status
 
 
 @pages.post("/logout")
@@ -187,7 +192,7 @@ def auctions() -> Any:
 def new_auction() -> Any:
     form = AuctionPageForm()
     form.category_id.choices = category_choices("Choose a category")
-    if form.validate_on_submit():
+    if validate_with_rules(form, services.auction_field_problems):
         try:
             posted = services.create_auction(current_user, form_values(form))
         except DomainError as exc:
@@ -228,13 +233,32 @@ def low_bid_question(details: dict[str, Any]) -> str:
     )
 
 
+def keep_bid_when_signed_out(view: Any) -> Any:
+    """login_required for the bid form, without losing the bid: when the session ended
+    elsewhere, a 401 page shows the form again with what was typed and a login link back to
+    the auction page (never to this POST-only URL). http_guards lets this one request through
+    its CSRF check when nobody is signed in: the answer changes nothing."""
+
+    @wraps(view)
+    def checked(auction_id: int) -> Any:
+        if current_user.is_authenticated:
+            return view(auction_id)
+        rate_limits.charge_signed_out()
+        detail = queries.auction_detail(queries.auction_or_404(auction_id), None)
+        form = BidPageForm(meta={"csrf": False})  # what was typed, as typed; not validated
+        login_url = url_for("pages.login", next=url_for("pages.auction", auction_id=auction_id))
+        return render_template("bid_signed_out.html", auction=detail, bid_form=form, login_url=login_url), 401
+
+    return checked
+
+
 @pages.post("/auctions/<int:auction_id>/bids")
-@login_required
+@keep_bid_when_signed_out
 @rate_limits.limit_bids
 def place_bid(auction_id: int) -> Any:
     form = BidPageForm()
     low_bid = None
-    if form.validate_on_submit():
+    if validate_with_rules(form, lambda parsed: services.bid_amount_problems(current_user, auction_id, parsed)):
         data = form_values(form)
         floor = data.pop("proxy_floor")
         try:

@@ -207,8 +207,10 @@ class AuctionNamespace(Namespace):
         target = parse_json_form(
             SocketBidTarget, body={k: body.pop(k) for k in ("auction_id", "client_bid_id") if k in body}
         )
-        bid = parse_json_form(BidForm, body=body)
         bidder = _live_user(_current_client())
+        # As REST and the bid form: a too-high amount is named beside a refused field.
+        rules = (lambda parsed: services.bid_amount_problems(bidder, target["auction_id"], parsed)) if bidder else None
+        bid = parse_json_form(BidForm, body=body, rules=rules)
         if bidder is None:
             raise DomainError("AUTH_REQUIRED", "Log in to bid")
         rate_limits.charge_bid(bidder.id)  # the same per-user counter as REST and form bids

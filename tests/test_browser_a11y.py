@@ -70,6 +70,7 @@ WALK: dict[str | None, list[str]] = {
         "/auctions/{open}",
         "/auctions/{cancelled}",
         "/auctions/new",
+        "/auctions/{open}/edit",
         "/auctions/{cancelled}/repost",
         "/bookings",
         "/bookings/{booking}",

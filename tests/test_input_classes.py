@@ -177,7 +177,7 @@ def test_the_search_pages_answer_an_extreme_min_budget_without_a_server_error(cl
     response = client.get(f"{page}?min_budget=1E1000000")
 
     assert response.status_code == 200
-    assert "Must be at most 99999999.99." in response.get_data(as_text=True)
+    assert "Must be at most ₹9,99,99,999.99." in response.get_data(as_text=True)
 
 
 # =========================================================================== 3. lone surrogates

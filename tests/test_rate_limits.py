@@ -276,6 +276,17 @@ def test_the_default_limit_answers_pages_with_an_html_429(app, client, frozen):
     assert int(response.headers["Retry-After"]) >= 1
 
 
+def test_the_signed_out_bid_page_spends_the_default_limit_per_address(app, client, frozen, auction):
+    app.config["DEFAULT_RATE_LIMIT"] = "2 per minute"
+    form = {"amount": "1500", "description": "Fix it"}
+    for _ in range(2):
+        assert client.post(f"/auctions/{auction.id}/bids", data=form).status_code == 401
+
+    response = client.post(f"/auctions/{auction.id}/bids", data=form)
+
+    assert response.status_code == 429 and response.mimetype == "text/html"
+
+
 def test_health_is_never_rate_limited(app, client, frozen):
     app.config["DEFAULT_RATE_LIMIT"] = "1 per minute"
 
@@ -460,8 +471,8 @@ def test_the_login_page_is_limited_like_the_api(client, make_user):
 
 
 def test_the_register_page_is_limited_like_the_api(client):
-    token = csrf_from(client.get("/register"))
     for i in range(6):
+        token = csrf_from(client.get("/register"))  # each registration signs in: a new session's token
         response = client.post(
             "/register",
             data={

@@ -36,7 +36,7 @@ from bidbazaar.forms.fields import (
     choices,
     strip,
 )
-from bidbazaar.values import CANCEL_REASON_MAX, MAX_ID
+from bidbazaar.values import CANCEL_REASON_MAX, MAX_ID, format_inr
 
 # --------------------------------------------------------------------------- accounts
 
@@ -93,7 +93,7 @@ class AuctionForm(FlaskForm):
 
     def validate_budget_max(self, field: Field) -> None:
         if field.data is not None and self.budget_min.data is not None and field.data < self.budget_min.data:
-            raise ValidationError("Must be greater than or equal to the minimum budget.")
+            raise ValidationError(f"Must be at least the minimum budget ({format_inr(self.budget_min.data)}).")
 
 
 class BidForm(FlaskForm):
@@ -259,4 +259,4 @@ class RepostForm(FlaskForm):
 
     def validate_budget_max(self, field: Field) -> None:
         if field.data is not None and self.budget_min.data is not None and field.data < self.budget_min.data:
-            raise ValidationError("Must be greater than or equal to the minimum budget.")
+            raise ValidationError(f"Must be at least the minimum budget ({format_inr(self.budget_min.data)}).")

@@ -17,7 +17,7 @@ from wtforms import DecimalField, Field, SelectChoice, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange, Regexp, ValidationError
 
-from bidbazaar.values import MAX_ID  # INTEGER columns' range
+from bidbazaar.values import MAX_ID, format_inr  # MAX_ID: INTEGER columns' range
 
 MAX_MONEY = Decimal("99999999.99")  # Numeric(10, 2)
 #: Amounts carry at most this many decimals (paise); MONEY_STEP is the smallest amount step.
@@ -62,9 +62,11 @@ class Between(NumberRange):
             return
         if self.message is not None:
             raise ValidationError(self.message)
+        # An amount's bounds read as money ("₹0.01", "₹9,99,99,999.99"), a count's as numbers.
+        what, show = ("Amount", format_inr) if isinstance(field, MoneyField) else ("Number", str)
         if high is None:
-            raise ValidationError(f"Number must be at least {low}.")
-        raise ValidationError(f"Number must be between {low} and {high}.")
+            raise ValidationError(f"{what} must be at least {show(low)}.")
+        raise ValidationError(f"{what} must be between {show(low)} and {show(high)}.")
 
 
 #: An Indian mobile number: ten digits starting 6-9, after an optional +91, 91 or 0 prefix.
@@ -107,13 +109,13 @@ def parse_money(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except DecimalException:  # an exponent past what Decimal can hold at all
-        raise ValueError(f"Must be at most {MAX_MONEY}.") from None
+        raise ValueError(f"Must be at most {format_inr(MAX_MONEY)}.") from None
     if value.is_zero():
         if value.is_signed():
             raise ValueError("Not a valid amount (negative zero).")
         return Decimal("0.00")
     if value.adjusted() >= 8:  # 1E+8 and up: more digits before the point than the column holds
-        raise ValueError(f"Must be at most {MAX_MONEY}.")
+        raise ValueError(f"Must be at most {format_inr(MAX_MONEY)}.")
     _, digits, exponent = value.as_tuple()
     coefficient = "".join(map(str, digits))
     places = -(exponent + len(coefficient) - len(coefficient.rstrip("0")))

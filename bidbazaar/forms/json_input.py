@@ -11,7 +11,7 @@ document reads the same two, so it cannot drift from what is really accepted.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -123,13 +123,24 @@ def json_object_body() -> dict[str, Any]:
     return body
 
 
+#: A rule check over the values that parsed: field name -> its problems (services).
+RuleProblems = Callable[[dict[str, Any]], dict[str, list[str]]]
+
+
 def parse_json_form(
-    form_cls: type[FlaskForm], *, partial: bool = False, body: dict[str, Any] | None = None
+    form_cls: type[FlaskForm],
+    *,
+    partial: bool = False,
+    body: dict[str, Any] | None = None,
+    rules: RuleProblems | None = None,
 ) -> dict[str, Any]:
     """Validate a JSON object with a form class and return the clean values.
 
     partial=True (PUT): only the fields present are validated and returned.
     Unknown fields are refused (clients may not set id, status, created_by, ...).
+    `rules`: when some field is refused, the service's rule check over the fields that did
+    parse adds its problems to the same VALIDATION_ERROR, so a client learns every problem
+    in one answer (with no field error, the service itself runs the check).
     """
     if body is None:
         body = json_object_body()  # the JSON gate has refused bad text already
@@ -170,6 +181,15 @@ def parse_json_form(
     if partial:
         failed = {name: msg for name, msg in failed.items() if name in present}
     failed.update(errors)  # a field's JSON-level reason beats WTForms' "required"
+    if failed and rules is not None:
+        parsed = {
+            name: form._fields[name].data
+            for name in (present if partial else form._fields.keys())
+            if name not in failed and form._fields[name].data is not None
+        }
+        for name, messages in rules(parsed).items():
+            if name not in failed and messages:
+                failed[name] = messages[0]
     if failed:
         raise validation_error(failed)
     names = present if partial else form._fields.keys()

@@ -54,8 +54,9 @@ def operations() -> dict[str, Operation]:
             "post", "/api/auth/login", "auth",
             "Log in: a session cookie for browsers and a bearer token for everyone else",
             (200, "Logged in", {**message, "user": ref("UserPrivate"), **CREDENTIALS}),
-            auth="none", body="LoginRequest", codes=("INVALID_CREDENTIALS", "RATE_LIMITED"),
-            description="Unknown user, wrong password and deactivated account get the same 401.",
+            auth="none", body="LoginRequest", codes=("INVALID_CREDENTIALS", "ACCOUNT_DEACTIVATED", "RATE_LIMITED"),
+            description="Unknown user and wrong password get the same 401 INVALID_CREDENTIALS; the right "
+            "password to a deactivated account gets 403 ACCOUNT_DEACTIVATED (only then, so nothing is enumerated).",
         ),
         "api.logout": Operation(
             "post", "/api/auth/logout", "auth", "End this session, or revoke this bearer token",

@@ -34,14 +34,19 @@ from bidbazaar.services.alerts import (
     update_saved_search,
 )
 from bidbazaar.services.auctions import (
+    AUCTION_FIELDS,
+    EDITABLE_AFTER_FIRST_BID,
     PostedAuction,
+    auction_field_problems,
     award_auction,
     cancel_auction,
     close_expired_auctions,
     close_if_expired,
+    closed_error,
     create_auction,
     update_auction,
 )
+from bidbazaar.services.bidding import bid_amount_problems
 from bidbazaar.services.bids import PlacedBid, place_bid, withdraw_bid
 from bidbazaar.services.bookings import confirm_booking, decline_booking, remaining_bids, reoffer_booking
 from bidbazaar.services.categories import delete_category, save_category
@@ -67,6 +72,8 @@ from bidbazaar.services.sweeps import Swept, sweep_bookings
 from bidbazaar.services.watching import send_ending_soon, unwatch_auction, watch_auction
 
 __all__ = [
+    "AUCTION_FIELDS",
+    "EDITABLE_AFTER_FIRST_BID",
     "PlacedBid",
     "PostedAuction",
     "ProxySet",
@@ -74,12 +81,15 @@ __all__ = [
     "Unsubscribed",
     "answer_question",
     "ask_question",
+    "auction_field_problems",
     "award_auction",
+    "bid_amount_problems",
     "cancel_auction",
     "cancel_booking",
     "cancel_proxy",
     "close_expired_auctions",
     "close_if_expired",
+    "closed_error",
     "complete_booking",
     "compose_due_digests",
     "confirm_booking",

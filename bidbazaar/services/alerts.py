@@ -119,7 +119,7 @@ def _validate(values: dict[str, Any]) -> None:
         errors["category_id"] = "Unknown category."
     low, high = values["min_budget"], values["max_budget"]
     if low is not None and high is not None and high < low:
-        errors["max_budget"] = "Must be greater than or equal to min_budget."
+        errors["max_budget"] = f"Must be at least the lowest budget ({format_inr(low)})."
     if errors:
         raise DomainError("VALIDATION_ERROR", "Validation failed", errors)
 

@@ -26,7 +26,7 @@ from bidbazaar.services.ledger import Receipt, broadcast, fingerprint, keyed, re
 from bidbazaar.services.locks import hold_active_account, locked_auction
 from bidbazaar.services.notifications import notify
 from bidbazaar.services.watching import reopen_ending_soon
-from bidbazaar.values import CANCEL_REASON_MAX
+from bidbazaar.values import CANCEL_REASON_MAX, format_inr
 
 #: Fields a creator may still change once the first bid exists.
 EDITABLE_AFTER_FIRST_BID = frozenset({"deadline", "requirements"})
@@ -90,20 +90,40 @@ def post_locked(creator: User, data: dict[str, Any], now: datetime, after_commit
 
 
 def _validate_auction_fields(data: dict[str, Any], now: datetime, current: Auction | None = None) -> None:
-    """What the form cannot check alone: the category exists, the budget range, the deadline."""
-    errors: dict[str, str] = {}
-    if "category_id" in data and db.session.get(Category, data["category_id"]) is None:
-        errors["category_id"] = "Unknown category."
+    """Refuse the auction's rule problems (auction_field_problems) as one VALIDATION_ERROR."""
+    problems = auction_field_problems(data, now, current)
+    if problems:
+        raise DomainError("VALIDATION_ERROR", "Validation failed", first_problems(problems))
+
+
+def auction_field_problems(
+    data: dict[str, Any], now: datetime | None = None, current: Auction | None = None
+) -> dict[str, list[str]]:
+    """What the form cannot check alone, per field: the category exists, the budget range,
+    the deadline (in the future, within MAX_AUCTION_LENGTH). `data` holds the values that
+    parsed (a door with field errors passes the rest, so one answer lists every problem);
+    `current` is the auction being edited, whose stored budget the range falls back on."""
+    now = now or utcnow()
+    problems: dict[str, list[str]] = {}
+    if data.get("category_id") is not None and db.session.get(Category, data["category_id"]) is None:
+        problems["category_id"] = ["Unknown category."]
     budget_min = data.get("budget_min", current.budget_min if current else None)
     budget_max = data.get("budget_max", current.budget_max if current else None)
     if budget_min is not None and budget_max is not None and budget_max < budget_min:
-        errors["budget_max"] = "Must be greater than or equal to budget_min."
-    if "deadline" in data and data["deadline"] <= now:
-        errors["deadline"] = "Must be in the future."
-    elif "deadline" in data and data["deadline"] > now + MAX_AUCTION_LENGTH:
-        errors["deadline"] = f"Must be within {MAX_AUCTION_LENGTH.days} days."
-    if errors:
-        raise DomainError("VALIDATION_ERROR", "Validation failed", errors)
+        problems["budget_max"] = [f"Must be at least the minimum budget ({format_inr(budget_min)})."]
+    deadline = data.get("deadline")
+    if deadline is not None and current is not None and current.bidder_count > 0 and deadline < current.deadline:
+        problems["deadline"] = ["Must be later than the current deadline."]  # as update_auction's AUCTION_LOCKED
+    elif deadline is not None and deadline <= now:
+        problems["deadline"] = ["Must be in the future."]
+    elif deadline is not None and deadline > now + MAX_AUCTION_LENGTH:
+        problems["deadline"] = [f"Must be within {MAX_AUCTION_LENGTH.days} days."]
+    return problems
+
+
+def first_problems(problems: dict[str, list[str]]) -> dict[str, str]:
+    """A VALIDATION_ERROR's `details`: the first problem of each field."""
+    return {name: messages[0] for name, messages in problems.items() if messages}
 
 
 @retried

@@ -27,6 +27,7 @@ from bidbazaar.provider_models import ProxyBid
 from bidbazaar.services.auctions import close_if_due, closed_error, lowest_active_bid
 from bidbazaar.services.bidding import PlacedBid, accept_bid, check_bidder, check_low_amount, standing
 from bidbazaar.services.locks import hold_active_account, locked_auction
+from bidbazaar.values import format_inr
 
 #: The bid text an auto bid carries, taken from the proxy row (or the owner's latest bid).
 BID_TEXT_FIELDS = ("description", "estimated_duration", "notes")
@@ -89,7 +90,7 @@ def apply_floor(provider: User, auction: Auction, data: dict[str, Any], now: dat
     if floor > max_allowed:
         raise DomainError(
             "BID_TOO_HIGH",
-            f"The floor must be at most {max_allowed}",
+            f"The floor must be at most {format_inr(max_allowed)}",
             to_jsonable({"floor": floor, "max_allowed": max_allowed}),
         )
     check_low_amount(auction, floor, bool(data.get("confirm_low")))

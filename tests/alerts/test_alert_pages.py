@@ -103,7 +103,7 @@ def test_an_inverted_budget_range_is_shown_next_to_its_field_and_saves_nothing(c
     before = db_state()
     response = client.post("/alerts", data={"csrf_token": token, "min_budget": "500", "max_budget": "100"})
     assert response.status_code == 400
-    assert "Must be greater than or equal to min_budget." in html(response)
+    assert "Must be at least the lowest budget (₹500)." in html(response)
     assert db_state() == before
 
 

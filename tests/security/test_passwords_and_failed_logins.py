@@ -74,7 +74,9 @@ def failed_logins(app, make_user) -> dict[str, dict[str, str]]:
     return {
         "unknown": {"username": "nobody", "password": PASSWORD},
         "wrong_password": {"username": "asha", "password": "wrong-password"},
-        "deactivated": {"username": "gone", "password": PASSWORD},
+        # The right password to a deactivated account is told so (tests/test_sign_in_pages.py):
+        # a wrong one learns nothing.
+        "deactivated": {"username": "gone", "password": "wrong-password"},
     }
 
 
@@ -104,7 +106,9 @@ def test_failed_logins_take_comparable_time(app, customer, make_user):
     cases = {
         "unknown": {"username": "nobody", "password": PASSWORD},
         "wrong_password": {"username": "asha", "password": "wrong-password"},
-        "deactivated": {"username": "gone", "password": PASSWORD},
+        # The right password to a deactivated account is told so (tests/test_sign_in_pages.py):
+        # a wrong one learns nothing.
+        "deactivated": {"username": "gone", "password": "wrong-password"},
     }
     client = app.test_client()
 

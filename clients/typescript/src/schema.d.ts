@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Log in: a session cookie for browsers and a bearer token for everyone else
-         * @description Unknown user, wrong password and deactivated account get the same 401.
+         * @description Unknown user and wrong password get the same 401 INVALID_CREDENTIALS; the right password to a deactivated account gets 403 ACCOUNT_DEACTIVATED (only then, so nothing is enumerated).
          */
         post: operations["login"];
         delete?: never;
@@ -957,7 +957,7 @@ export interface components {
          * @description Machine-readable error code; the HTTP status follows from it.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_TOKEN" | "AUTH_REQUIRED" | "INVALID_CREDENTIALS" | "CSRF_FAILED" | "FORBIDDEN" | "NOT_A_PROVIDER" | "PROVIDER_NOT_VERIFIED" | "EMAIL_NOT_VERIFIED" | "SELF_BID" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USERNAME_TAKEN" | "EMAIL_TAKEN" | "AUCTION_CLOSED" | "AUCTION_LOCKED" | "ALREADY_LOWEST" | "BID_TOO_HIGH" | "CONFIRM_LOW_BID" | "TOO_MANY_ROOMS" | "CONFLICT" | "TOO_MANY_SEARCHES" | "BOOKING_STATE" | "BOOKING_EXPIRED" | "REVIEW_STATE" | "REVIEW_EXISTS" | "REVIEW_CLOSED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_TOKEN" | "AUTH_REQUIRED" | "INVALID_CREDENTIALS" | "CSRF_FAILED" | "ACCOUNT_DEACTIVATED" | "FORBIDDEN" | "NOT_A_PROVIDER" | "PROVIDER_NOT_VERIFIED" | "EMAIL_NOT_VERIFIED" | "SELF_BID" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "USERNAME_TAKEN" | "EMAIL_TAKEN" | "AUCTION_CLOSED" | "AUCTION_LOCKED" | "ALREADY_LOWEST" | "BID_TOO_HIGH" | "CONFIRM_LOW_BID" | "TOO_MANY_ROOMS" | "CONFLICT" | "TOO_MANY_SEARCHES" | "BOOKING_STATE" | "BOOKING_EXPIRED" | "REVIEW_STATE" | "REVIEW_EXISTS" | "REVIEW_CLOSED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE";
         Error: {
             /** @description Human-readable message. */
             error: string;
@@ -2883,6 +2883,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {unknown} */
                         code?: "INVALID_CREDENTIALS" | "AUTH_REQUIRED";
+                    };
+                };
+            };
+            /** @description Not allowed; CSRF_FAILED when a cookie-session write lacks a valid X-CSRFToken. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {unknown} */
+                        code?: "ACCOUNT_DEACTIVATED";
                     };
                 };
             };
