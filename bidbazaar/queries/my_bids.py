@@ -1,15 +1,8 @@
 """A provider's bids, one item per auction: their best active bid, the lowest, and where they
 stand. Three statements per page whatever its size (a count, the page, the page's bookings).
 
-Standing (queries.standing, computed in SQL so the filter and the paging agree):
-    withdrawn  every bid of theirs on the auction is withdrawn
-    leading    the auction is active and the lowest active bid of an active provider (ties
-               to the earlier bid: services.auctions.lowest_active_bid's rule) is theirs
-    outbid     the auction is active, they have an active bid, and it is not leading
-    won        the auction is closed and its winning bid is theirs (the booking chain moves
-               `winning_bid_id` to the next bid when an offer is declined or lapses, so a
-               provider who declined is `lost` and the next one `won`)
-    lost       the auction is closed (completed, expired or cancelled) and they did not win
+Standing: queries.standing, computed in SQL so the filter and the paging agree (the
+words leading, outbid, won, lost and withdrawn are defined there, once).
 """
 
 from __future__ import annotations
