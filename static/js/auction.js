@@ -398,6 +398,7 @@
   BB.socket.on("connect", join);
   BB.socket.on("disconnect", function () {
     root.setAttribute("data-live", "offline");
+    if (document.body.getAttribute("data-session") === "ended") return; // live.js said why
     el.liveState.textContent = "Reconnecting…";
     el.liveState.classList.remove("is-live");
   });

@@ -187,7 +187,12 @@
   function signedOut() {
     if (body.getAttribute("data-session") === "ended") return;
     body.setAttribute("data-session", "ended");
-    socket.disconnect(); // no more retries; the pages' own disconnect handlers run first
+    // No more retries. While connected, the server's own disconnect follows `session_ended`
+    // on the same queue and closes the socket: closing it from here as well races the server's
+    // last frames (Chromium logs "Data frame received after close"). A refused reconnect
+    // (connect_error) is not connected, so there only the retries need stopping.
+    socket.io.reconnection(false);
+    if (!socket.connected) socket.disconnect();
     var login = (body.getAttribute("data-login-url") || "/login") +
       "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
     var state = document.getElementById("live-state"); // the auction page's live line
