@@ -45,6 +45,9 @@ HOT_BUDGET = Decimal("99999999")
 DETAIL_BIDS = 1000
 SPREAD_AUCTIONS = 1000
 BIDDERS = 64
+#: Fresh hot auctions for the peer comparison (bench/peer.py): one per bid run, per
+#: concurrency and round; each side bids on its own copy of the same rows.
+PEER_HOT_AUCTIONS = 6
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Fixtures:
     hot8_auction: int
     spread_auctions: list[int] = field(default_factory=list)
     parent_category: int = 0
+    peer_hot_auctions: list[int] = field(default_factory=list)
 
 
 def database_url(kind: str, workdir: Path) -> str:
@@ -70,7 +74,7 @@ def database_url(kind: str, workdir: Path) -> str:
     return f"postgresql://{PG_USER}@{PG_HOST}:5432/{PG_DATABASE}"
 
 
-def _mysql(*statements: str, database: str | None = None) -> list[tuple]:
+def mysql_statements(*statements: str, database: str | None = None) -> list[tuple]:
     """Run statements on the MySQL/MariaDB server with PyMySQL (pinned in requirements.txt,
     so no `mysql` client binary is needed); the rows of the last one."""
     import pymysql
@@ -95,7 +99,7 @@ def recreate(kind: str) -> None:
         subprocess.run(["dropdb", "--if-exists", "--force", *common, PG_DATABASE], check=True)
         subprocess.run(["createdb", *common, PG_DATABASE], check=True)
     elif kind == "mysql":
-        _mysql(
+        mysql_statements(
             f"DROP DATABASE IF EXISTS `{MY_DATABASE}`",
             f"CREATE DATABASE `{MY_DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
         )
@@ -111,9 +115,9 @@ def analyze(kind: str) -> None:
             ["psql", "-q", "-h", PG_HOST, "-U", PG_USER, "-d", PG_DATABASE, "-c", "VACUUM ANALYZE"], check=True
         )
     elif kind == "mysql":
-        tables = [row[0] for row in _mysql("SHOW TABLES", database=MY_DATABASE)]
+        tables = [row[0] for row in mysql_statements("SHOW TABLES", database=MY_DATABASE)]
         if tables:
-            _mysql("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in tables), database=MY_DATABASE)
+            mysql_statements("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in tables), database=MY_DATABASE)
 
 
 def describe(app) -> str:
@@ -241,6 +245,10 @@ def add_fixtures(app) -> Fixtures:
         hot = _auction(db, customer.id, leaf, "Benchmark: hot auction", HOT_BUDGET, now)
         hot8 = _auction(db, customer.id, leaf, "Benchmark: hot auction, 8 bidders", HOT_BUDGET, now)
         spread = [_auction(db, customer.id, leaf, f"Benchmark spread #{i}", HOT_BUDGET, now).id for i in range(1000)]
+        beside_peer = [
+            _auction(db, customer.id, leaf, f"Benchmark: hot auction beside the peer #{i}", HOT_BUDGET, now).id
+            for i in range(1, PEER_HOT_AUCTIONS + 1)
+        ]
         fixtures = Fixtures(
             customer_id=customer.id,
             admin_token=mint_api_token(db.session, admin.id),
@@ -252,6 +260,7 @@ def add_fixtures(app) -> Fixtures:
             hot8_auction=hot8.id,
             spread_auctions=spread,
             parent_category=parent,
+            peer_hot_auctions=beside_peer,
         )
         db.session.commit()
     return fixtures

@@ -18,6 +18,7 @@ from typing import Any
 
 from bench import alerts as job_alerts
 from bench import data, load, report, scale, sizes, sockets
+from bench import peer as peer_bench
 from bench.querycount import QueryCount, count_queries
 from bench.server import TRIVIAL_PATH, Server, cores
 
@@ -62,6 +63,8 @@ class DatabaseResult:
     lock_messages: dict[str, int] = field(default_factory=dict)
     #: Figure 8: job alert matching against 10,000 saved searches, POST /api/auctions beside it.
     alerts: job_alerts.AlertsResult | None = None
+    #: Issue 20: the same cases beside the Django REST Framework peer, paired and rotated.
+    peer: peer_bench.PeerResult | None = None
 
 
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
@@ -88,7 +91,13 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
     seed_seconds = data.seed(url, args.auctions)
     app = data.make_app(url)
     fx = data.add_fixtures(app)
-    data.analyze(kind)
+    with_peer = peer_for(kind, args)
+    if with_peer:
+        # Copied now, before any figure bids: both sides start from the same rows.
+        print(f"[{kind}] the {with_peer} peer: copying the data", flush=True)
+        target = peer_bench.database(kind, workdir)
+        copied = peer_bench.copy(target)
+    data.analyze(kind)  # (the peer's copy command analyzes its own tables)
     totals = data.counts(app)
     print(f"[{kind}] seeded in {seed_seconds:.1f} s: {totals}", flush=True)
     server_core, load_core = cores()
@@ -139,6 +148,9 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
         result.invariants[label] = data.check_invariant(app, auction_id)
     spread_ok = all(data.check_invariant(app, a)["ok"] for a in fx.spread_auctions[:50])
     result.invariants["spread (first 50 auctions)"] = {"ok": spread_ok}
+    if with_peer:
+        print(f"[{kind}] issue 20: beside the {with_peer} peer", flush=True)
+        result.peer = peer_bench.run(with_peer, url, app, fx, target, copied, args, (server_core, load_core), levels)
     if args.scale_out:
         print(f"[{kind}] figure 6: two processes behind nginx", flush=True)
         scale_levels = tuple(c for c in SCALE_CONCURRENCY if c in levels) or levels
@@ -168,7 +180,25 @@ def problems(result: DatabaseResult) -> list[str]:
     found += scale.problems(result.kind, result.scale)
     found += sockets.problems(result.kind, result.sockets)
     found += job_alerts.problems(result.kind, result.alerts)
+    found += peer_bench.problems(result.kind, result.peer)
     return found
+
+
+def peer_for(kind: str, args: argparse.Namespace) -> str | None:
+    """The peer to measure beside this database: `--peer`, else the DRF peer on PostgreSQL
+    and MySQL in full runs (the databases issue 20's goals are set on)."""
+    chosen = args.peer or ("drf" if kind in ("postgresql", "mysql") and not args.smoke else "none")
+    return None if chosen == "none" else chosen
+
+
+def database_kinds(value: str) -> tuple[str, ...]:
+    """`--db`: one database, a group (both, all), or a comma-separated list of them."""
+    kinds: list[str] = []
+    for name in value.split(","):
+        if name not in data.KINDS and name not in DB_GROUPS:
+            raise argparse.ArgumentTypeError(f"unknown database {name!r}: {', '.join((*data.KINDS, *DB_GROUPS))}")
+        kinds += [k for k in DB_GROUPS.get(name, (name,)) if k not in kinds]
+    return tuple(kinds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,9 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auctions", type=int, default=100_000, help="seed-demo size (default 100000)")
     parser.add_argument(
         "--db",
-        choices=(*data.KINDS, *DB_GROUPS),
         default="sqlite",
-        help="one database, both (sqlite, postgresql) or all (sqlite, postgresql, mysql); default sqlite",
+        help="sqlite, postgresql, mysql, both (sqlite, postgresql), all (the three), or a comma-separated "
+        "list such as postgresql,mysql; default sqlite",
+    )
+    parser.add_argument(
+        "--peer",
+        choices=(*peer_bench.PEERS, "none"),
+        help="measure the same cases beside a peer implementation (bench/peers/); "
+        "default: drf on PostgreSQL and MySQL in full runs, none otherwise",
     )
     parser.add_argument("--smoke", action="store_true", help="seconds-long run that proves the harness works")
     parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; smoke: a temp file)")
@@ -199,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         help="measure nothing: write the report and plots again from a run's RESULTS.json",
     )
     args = parser.parse_args(argv)
+    try:
+        kinds = database_kinds(args.db)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(str(exc))
     if args.rerender:
         print(f"wrote {rerender(args.rerender)}", flush=True)
         return 0
@@ -214,7 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("wrk is not installed: run `bash .ci/install-bench-tools`")
     if args.scale_out and (missing := scale.available()):
         parser.error(f"figure 6: {missing}, or pass --no-scale-out")
-    kinds = DB_GROUPS.get(args.db, (args.db,))
     started = time.monotonic()
     facts = report.machine_facts()
     facts["command"] = "python -m bench " + " ".join(
@@ -226,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             *([f"--sizes {','.join(map(str, args.sizes)) or 'none'}"] if not args.smoke else []),
             *([] if args.sockets else ["--no-sockets"]),
             *([] if args.scale_out else ["--no-scale-out"]),
+            *([f"--peer {args.peer}"] if args.peer else []),
         ]
     )
     facts["commit"] = subprocess.run(
@@ -243,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             facts["wall_seconds"] = round(time.monotonic() - started)
             write(args.out, facts, results, args)
     finally:
-        for path in workdir.glob("bench.db*"):
+        for path in [*workdir.glob("bench.db*"), *workdir.glob("peer.db*")]:
             path.unlink()
     print(f"wrote {args.out} in {facts['wall_seconds']} s", flush=True)
     if "plots_error" in facts:

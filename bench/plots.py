@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
+from bench import peer as peer_bench
 from bench import scale, sizes
 
 if TYPE_CHECKING:
@@ -251,4 +252,31 @@ def idle_connections(results: list[DatabaseResult]) -> Figure | None:
     throughput.set_xticks(list(positions), names)
     throughput.set_ylabel("requests/s (c=16)")
     throughput.legend(fontsize=7)
+    return fig
+
+
+# --------------------------------------------------------------------------- figure 9
+
+
+@figure("fig9-beside-the-peer.png", "Figure 9: Bid Bazaar beside the Django REST Framework peer, each case and level")
+def beside_the_peer(results: list[DatabaseResult]) -> Figure | None:
+    shown = [r for r in results if r.peer is not None and r.peer.measured]
+    if not shown:
+        return None
+    cases = (peer_bench.TRIVIAL, peer_bench.LISTING, peer_bench.DETAIL, peer_bench.BIDS)
+    fig, axes = _grid(
+        len(shown), len(cases), "Same data, same wrk scripts: req/s (bids: accepted/s), mean of two rounds"
+    )
+    for row, result in zip(axes, shown, strict=True):
+        sides = [peer_bench.BIDBAZAAR, *peer_bench.peer_sides(result.peer)]
+        levels = peer_bench.levels_of(result.peer)
+        width = 0.8 / len(sides)
+        for ax, case in zip(row, cases, strict=True):
+            index = 1 if case == peer_bench.BIDS else 0
+            for n, side in enumerate(sides):
+                values = [peer_bench.side_mean(result.peer, side, case, c)[index] for c in levels]
+                ax.bar([i + (n - (len(sides) - 1) / 2) * width for i in range(len(levels))], values, width, label=side)
+            ax.set_xticks(list(range(len(levels))), [f"c={c}" for c in levels])
+            ax.set_title(f"{result.kind}: {case}", fontsize=9)
+            ax.legend(fontsize=7)
     return fig

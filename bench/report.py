@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import alerts as job_alerts
+from bench import peer as peer_bench
 from bench.load import Run
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace)
         "",
     ]
     out += _side_by_side(results)
+    out += peer_bench.summary(results)
     for result in results:
         out += _database_section(result)
     out += _plots(facts)
@@ -111,7 +113,7 @@ def _database_section(result: DatabaseResult) -> list[str]:
         f"## {result.kind}",
         "",
         f"- Data: seed-demo `--auctions` gave {result.auctions:,} auctions and {result.bid_rows:,} bids "
-        f"(the bench adds 1,004 fixture auctions, 1,000 of them bids) in {result.seed_seconds:.0f} s of seeding.",
+        f"(the bench adds 1,010 fixture auctions, one with 1,000 bids) in {result.seed_seconds:.0f} s of seeding.",
         f"- Database: {result.database or result.kind}. Server: {result.server}. Load average {tuple(round(x, 2) for x in result.load_start)} "
         f"before this database's runs, {tuple(round(x, 2) for x in result.load_end)} after.",
         f'- Server log: {result.locked_messages} "database is locked", {result.tracebacks} tracebacks'
@@ -190,6 +192,7 @@ def _database_section(result: DatabaseResult) -> list[str]:
         out.append(f"| `{q.route}` | {q.small} | {q.big} | {'yes' if q.constant else '**no**'} | {q.status} |")
     out.append("")
     out += job_alerts.section(result.alerts)
+    out += peer_bench.section(result.peer)
     return out
 
 

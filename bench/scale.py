@@ -21,7 +21,6 @@ two processes on cores of their own would give. The CPU each one used is recorde
 
 from __future__ import annotations
 
-import os
 import re
 import resource
 import subprocess
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import data, load
-from bench.server import TRIVIAL_PATH, Server, cores
+from bench.server import TRIVIAL_PATH, Server, cores, tree_cpu_seconds
 from devtools.processes import (
     NGINX,
     REDIS_SERVER,
@@ -166,46 +165,18 @@ class Nginx:
 # --------------------------------------------------------------------------- CPU accounting
 
 
-def _tree(pid: int) -> list[int]:
-    """pid and all its descendants (gunicorn's worker, nginx's worker)."""
-    found, frontier = [], [pid]
-    while frontier:
-        current = frontier.pop()
-        found.append(current)
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                frontier += [int(x) for x in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
-
-_TICKS = float(os.sysconf("SC_CLK_TCK"))
-
-
-def _cpu_seconds(pid: int) -> float:
-    total = 0
-    for member in _tree(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / _TICKS
-
-
 def measure(
     setup: str, call: Callable[[], load.Run], processes: dict[str, int], nginx: Nginx | None = None
 ) -> Measured:
     """Run `call()` (one wrk run) and record each process's CPU over it, and wrk's."""
-    before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
+    before = {name: tree_cpu_seconds(pid) for name, pid in processes.items()}
     counts_before = nginx.upstream_counts() if nginx else Counter()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     run = call()
     wall = time.monotonic() - started
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = {name: 100 * (_cpu_seconds(pid) - before[name]) / wall for name, pid in processes.items()}
+    cpu = {name: 100 * (tree_cpu_seconds(pid) - before[name]) / wall for name, pid in processes.items()}
     wrk_cpu = after_children.ru_utime + after_children.ru_stime - children.ru_utime - children.ru_stime
     cpu["wrk"] = 100 * wrk_cpu / wall
     upstreams: dict[str, int] = {}

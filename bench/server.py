@@ -30,6 +30,35 @@ def pinned(command: list[str], core: str | None) -> list[str]:
     return ["taskset", "-c", core, *command] if core is not None else command
 
 
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants (gunicorn's worker, nginx's worker)."""
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                frontier += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+_TICKS = float(os.sysconf("SC_CLK_TCK"))
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """utime + stime of pid and its descendants so far, from /proc/<pid>/stat."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / _TICKS
+
+
 def uses_gunicorn() -> bool:
     return (ROOT / "gunicorn.conf.py").exists() and (ROOT / "wsgi.py").exists()
 
@@ -45,6 +74,7 @@ class Server:
         self.env["PYTHONUNBUFFERED"] = "1"
         self._logs = Path(tempfile.mkdtemp(prefix="bb-bench-server-"))
         self.process: subprocess.Popen[bytes] | None = None
+        self.cwd = ROOT
         if uses_gunicorn():
             gunicorn = Path(sys.executable).with_name("gunicorn")
             if not gunicorn.exists():
@@ -70,7 +100,7 @@ class Server:
         with (self._logs / "stdout.log").open("wb") as out, (self._logs / "stderr.log").open("wb") as err:
             self.process = subprocess.Popen(
                 pinned(self.command, self.core),
-                cwd=ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -92,6 +122,10 @@ class Server:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far."""
+        return tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
     def stderr_text(self) -> str:
         path = self._logs / "stderr.log"
