@@ -92,15 +92,17 @@ class PeerDatabase:
     table_prefix: str = ""
 
 
-def database(kind: str, workdir: Path) -> PeerDatabase:
+def database(kind: str, workdir: Path, mysql_database: str = MY_DATABASE) -> PeerDatabase:
+    """The peer's database beside Bid Bazaar's bench database of this kind (PostgreSQL: the
+    database data.PG_DATABASE names at the time of the call)."""
     if kind == "sqlite":
         path = workdir / "peer.db"
         url = f"sqlite:///{path}"
         return PeerDatabase(kind, url, url, str(workdir / "bench.db"), {}, f"SQLite file {path.name}")
     if kind == "mysql":
-        base = f"{data.MY_USER}@{data.MY_HOST}:{data.MY_PORT}/{MY_DATABASE}"
+        base = f"{data.MY_USER}@{data.MY_HOST}:{data.MY_PORT}/{mysql_database}"
         return PeerDatabase(
-            kind, f"mysql://{base}", f"mysql+pymysql://{base}", data.MY_DATABASE, {}, f"database `{MY_DATABASE}`"
+            kind, f"mysql://{base}", f"mysql+pymysql://{base}", data.MY_DATABASE, {}, f"database `{mysql_database}`"
         )
     base = f"{data.PG_USER}@{data.PG_HOST}:5432/{data.PG_DATABASE}"
     return PeerDatabase(
@@ -137,17 +139,18 @@ def _manage(target: PeerDatabase, *args: str) -> str:
 
 def copy(target: PeerDatabase) -> tuple[dict, float]:
     """A fresh peer database holding exactly Bid Bazaar's rows; the copy's report and seconds."""
+    name = target.django_url.rsplit("/", 1)[1]  # the database (MySQL: the peer's own)
     if target.kind == "sqlite":
         Path(target.django_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     elif target.kind == "mysql":
         data.mysql_statements(
-            f"DROP DATABASE IF EXISTS `{MY_DATABASE}`",
-            f"CREATE DATABASE `{MY_DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            f"DROP DATABASE IF EXISTS `{name}`",
+            f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
         )
     else:
         statement = f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE; CREATE SCHEMA {PG_SCHEMA}"
         subprocess.run(
-            ["psql", "-q", "-h", data.PG_HOST, "-U", data.PG_USER, "-d", data.PG_DATABASE, "-c", statement],
+            ["psql", "-q", "-h", data.PG_HOST, "-U", data.PG_USER, "-d", name, "-c", statement],
             check=True,
         )
     started = time.monotonic()

@@ -17,6 +17,7 @@ measured by figure 1's size curve):
     python -m bench.profile cpu --db postgresql --rev e0ba9f0
     python -m bench.profile py-spy --db mysql --case bid
     python -m bench.profile memory --connections 2000   # figure 5: where a socket's memory goes
+    python -m bench.profile py-spy --db postgresql --case bid --peer drf   # the DRF peer's worker instead
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import data, load, sockets
+from bench import peer as peer_bench
 from bench.server import TRIVIAL_PATH, Server, cores
 from devtools.processes import worker_pid
 
@@ -40,6 +42,7 @@ OUT = Path(__file__).resolve().parent / "profiles"
 CASES = ("trivial", "health", "listing", "page200", "detail", "bid")
 PG_PROFILE_DATABASE = "bb_profile"  # never bb_bench: a full run may be using it
 MY_PROFILE_DATABASE = "bb_profile_my"  # never bb_bench_my, for the same reason
+MY_PEER_PROFILE_DATABASE = "bb_profile_drf"  # never bb_bench_drf
 
 
 def seeded(kind: str, auctions: int, workdir: Path) -> tuple[str, data.Fixtures]:
@@ -84,14 +87,22 @@ def summarise(raw: Path, top: int = 25) -> str:
     return "\n".join(lines) + "\n"
 
 
-def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) -> Path:
+def py_spy(
+    kind: str, case: str, url: str, fx: data.Fixtures, seconds: float, peer: tuple[str, Server, list[str]] | None = None
+) -> Path:
+    """The worker's hottest frames while wrk drives `case`: Bid Bazaar's worker, or with
+    `peer` (name, its server not yet started, its tokens) the peer's."""
     OUT.mkdir(exist_ok=True)
     server_core, load_core = cores()
-    with Server(url, server_core) as server:
+    name, server, tokens = peer if peer else ("", Server(url, server_core), fx.provider_tokens)
+    if peer:
+        server.core = server_core
+    prefix = f"{kind}-{name}-" if name else f"{kind}-"
+    with server:
         assert server.process is not None
         worker = worker_pid(server.process.pid)
         wrk = load.Wrk(server.url, load_core, seconds, 1.0)
-        raw = OUT / f"{kind}-{case}.raw"
+        raw = OUT / f"{prefix}{case}.raw"
         duration = str(int(seconds + wrk.warmup) + 1)
         spy = subprocess.Popen(
             ["py-spy", "record", "-p", str(worker), "-d", duration, "-r", "250", "-f", "raw", "-o", str(raw)],
@@ -99,12 +110,12 @@ def py_spy(kind: str, case: str, url: str, fx: data.Fixtures, seconds: float) ->
         )
         time.sleep(0.5)  # py-spy attaches before the load starts
         if case == "bid":
-            run = wrk.bids("hot auction", [fx.hot_auction], fx.provider_tokens, int(data.HOT_BUDGET), 64)
+            run = wrk.bids("hot auction", [fx.hot_auction], tokens, int(data.HOT_BUDGET), 64)
         else:
             run = wrk.get(case, _path(case, fx), 16)
         spy.wait(timeout=120)
-    header = f"{kind} {case}: {run.requests / run.seconds:.0f} req/s at c={run.connections}, p99 {run.p99_ms} ms\n"
-    text = OUT / f"{kind}-{case}.txt"
+    header = f"{kind} {name + ' ' if name else ''}{case}: {run.requests / run.seconds:.0f} req/s at c={run.connections}, p99 {run.p99_ms} ms\n"
+    text = OUT / f"{prefix}{case}.txt"
     text.write_text(header + summarise(raw))
     raw.unlink()
     return text
@@ -260,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rev", help="cpu: also measure this commit, in a temporary worktree")
     parser.add_argument("--requests", type=int, default=300, help="cpu: requests per case and repeat")
     parser.add_argument("--connections", type=int, default=2000, help="memory: idle sockets to open")
+    parser.add_argument(
+        "--peer", choices=peer_bench.PEERS, help="py-spy: profile this peer's worker (sync) on a copy of the data"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="bb-profile-"))
     try:
@@ -270,10 +284,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.tool == "memory":
             print(f"wrote {memory(args.db, url, args.connections)}", flush=True)
             return 0
+        peer = None
+        if args.peer:
+            target = peer_bench.database(args.db, workdir, mysql_database=MY_PEER_PROFILE_DATABASE)
+            report, _ = peer_bench.copy(target)
+            label, worker = next(iter(peer_bench.WORKERS.items()))
+            peer = (args.peer, peer_bench.PeerServer(target, None, worker, label), report["tokens"])
         for case in CASES if args.case == "all" else (args.case,):
-            print(f"wrote {py_spy(args.db, case, url, fx, args.seconds)}", flush=True)
+            print(f"wrote {py_spy(args.db, case, url, fx, args.seconds, peer)}", flush=True)
     finally:
-        for path in workdir.glob("bench.db*"):
+        for path in [*workdir.glob("bench.db*"), *workdir.glob("peer.db*")]:
             path.unlink()
     return 0
 

@@ -19,7 +19,10 @@ RECENT_BIDS = 50
 class AuctionListView(generics.ListAPIView):
     """GET /api/auctions?page=N: newest first, ten a page."""
 
-    queryset = Auction.objects.select_related("category", "created_by").order_by("-created_at", "-id")
+    # prefetch_related, not select_related: with the joins in the page query MariaDB plans
+    # from the small category table and sorts every auction (140 ms at 100,000); alone,
+    # the page is read off the newest-first index, and two small IN queries add the rest.
+    queryset = Auction.objects.prefetch_related("category", "created_by").order_by("-created_at", "-id")
     serializer_class = AuctionListSerializer
 
 
