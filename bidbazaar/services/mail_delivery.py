@@ -96,11 +96,13 @@ def _claim(ids: list[int], now: datetime, claimer: str) -> list[OutboundEmail]:
 
 def _mark(row: OutboundEmail, claimer: str, **values: object) -> bool:
     """Set `values` on the row if `claimer` still holds it; False (logged) if it lost it."""
+    # Read before the commit expires `row`: a row deleted meanwhile could not be reloaded.
+    row_id = row.id
     with write_transaction():
         changed = db.session.execute(
             update(OutboundEmail)
             .where(
-                OutboundEmail.id == row.id,
+                OutboundEmail.id == row_id,
                 OutboundEmail.claimed_by == claimer,
                 OutboundEmail.status == MailStatus.SENDING,
             )
@@ -108,7 +110,7 @@ def _mark(row: OutboundEmail, claimer: str, **values: object) -> bool:
             .execution_options(synchronize_session=False)
         ).rowcount
     if not changed:
-        log.warning("outbox row %s was no longer claimed by %s; left as it is", row.id, claimer)
+        log.warning("outbox row %s was no longer claimed by %s; left as it is", row_id, claimer)
     return bool(changed)
 
 

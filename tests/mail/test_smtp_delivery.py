@@ -12,6 +12,7 @@ from helpers import offer
 from mail_helpers import notify_by_email, outbox, row
 from markupsafe import escape
 from smtp_server import SmtpServer
+from sqlalchemy import delete
 
 from bidbazaar import notification_emails, services
 from bidbazaar.emails import compose
@@ -197,6 +198,21 @@ def test_a_sender_that_lost_its_claim_cannot_mark_the_row(
     assert mark_sent(slow, "slow-sender") is False
     assert row(row_id).claimed_by == fast.claimed_by
     assert row(row_id).status == MailStatus.SENDING
+
+
+def test_a_row_deleted_while_it_was_being_sent_is_left_alone_without_an_error(
+    smtp_server: SmtpServer, auction: Auction, bidder: User
+):
+    from bidbazaar.mail_models import OutboundEmail
+    from bidbazaar.services.mail_delivery import mark_sent
+
+    row_id = notify_by_email(bidder, auction)
+    (claimed,) = claim_due(utcnow(), 10, "the-sender")
+    assert claimed.id == row_id  # loaded, as composing the message loads it
+    with db.engine.begin() as elsewhere:  # another process's cleanup: this session's row stays loaded
+        elsewhere.execute(delete(OutboundEmail).where(OutboundEmail.id == row_id))
+
+    assert mark_sent(claimed, "the-sender") is False
 
 
 def test_a_message_that_cannot_be_composed_fails_alone_and_the_round_goes_on(
