@@ -164,7 +164,7 @@ def copy(target: PeerDatabase) -> tuple[dict, float]:
 class PeerServer(Server):
     """The peer under gunicorn, one worker, pinned like Bid Bazaar's server."""
 
-    def __init__(self, target: PeerDatabase, core: str | None, worker: list[str], label: str) -> None:
+    def __init__(self, target: PeerDatabase, core: str | None, worker: list[str]) -> None:
         super().__init__(target.django_url, core)
         self.env = _peer_env(target)
         self.cwd = PEER_DIR
@@ -173,7 +173,6 @@ class PeerServer(Server):
         # An access log line per request to stdout (a file here), as Bid Bazaar's gunicorn.conf.py writes.
         self.command += ["--access-logfile", "-", "--no-control-socket", "peer_site.wsgi:application"]
         self.kind = f"gunicorn {' '.join(worker)}, 1 worker"
-        self.label = label
 
 
 PEER_INVARIANT_SQL = """
@@ -246,7 +245,7 @@ def run(
         bidbazaar = Server(url, server_core).start()
         servers.append((BIDBAZAAR, bidbazaar, fx.provider_tokens))
         for label, worker in WORKERS.items():
-            servers.append((label, PeerServer(target, server_core, worker, label).start(), report["tokens"]))
+            servers.append((label, PeerServer(target, server_core, worker).start(), report["tokens"]))
         gets = [(TRIVIAL, TRIVIAL_PATH), (LISTING, "/api/auctions"), (DETAIL, f"/api/auctions/{fx.detail_auction}")]
         hot = iter(fx.peer_hot_auctions)
         for c in levels:

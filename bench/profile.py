@@ -288,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.peer:
             target = peer_bench.database(args.db, workdir, mysql_database=MY_PEER_PROFILE_DATABASE)
             report, _ = peer_bench.copy(target)
-            label, worker = next(iter(peer_bench.WORKERS.items()))
-            peer = (args.peer, peer_bench.PeerServer(target, None, worker, label), report["tokens"])
+            worker = next(iter(peer_bench.WORKERS.values()))
+            peer = (args.peer, peer_bench.PeerServer(target, None, worker), report["tokens"])
         for case in CASES if args.case == "all" else (args.case,):
             print(f"wrote {py_spy(args.db, case, url, fx, args.seconds, peer)}", flush=True)
     finally:
