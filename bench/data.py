@@ -45,9 +45,10 @@ HOT_BUDGET = Decimal("99999999")
 DETAIL_BIDS = 1000
 SPREAD_AUCTIONS = 1000
 BIDDERS = 64
-#: Fresh hot auctions for the peer comparison (bench/peer.py): one per bid run, per
-#: concurrency and round; each side bids on its own copy of the same rows.
-PEER_HOT_AUCTIONS = 6
+#: Fresh hot auctions for the peer comparison (bench/peer.py): per concurrency (3) and
+#: round (2), one for each peer worker (2), since both workers serve the peer's one copy;
+#: Bid Bazaar bids on the first of each round's rows in its own database.
+PEER_HOT_AUCTIONS = 12
 
 
 @dataclass

@@ -11,8 +11,8 @@ Then, on the server core, Bid Bazaar and the peer under gunicorn's sync worker a
 gthread (what a Django team runs in production) take the same wrk scripts in turn: for
 each case and concurrency, round 1 in the order Bid Bazaar, sync, gthread and round 2 in
 the reverse order, so drift in the machine's load falls on every side alike. Each bid run
-gets a fresh hot auction (the same row on each side), and the invariant is checked in SQL
-on both sides afterwards. CPU per request is the server's own (gunicorn master and worker,
+gets a fresh hot auction on each side (a row per peer worker: they share the peer's
+database), and the invariant is checked in SQL on both sides afterwards. CPU per request is the server's own (gunicorn master and worker,
 from /proc) over the measured run.
 """
 
@@ -241,6 +241,7 @@ def run(
     )
     server_core, load_core = cores
     servers: list[tuple[str, Server, list[str]]] = []
+    used: dict[str, list[int]] = {BIDBAZAAR: [], name: []}  # the hot auctions bid on, per database
     try:
         bidbazaar = Server(url, server_core).start()
         servers.append((BIDBAZAAR, bidbazaar, fx.provider_tokens))
@@ -257,21 +258,25 @@ def run(
                         measured = wrk.get(label, path, c)
                         result.measured.append(Measured(side, rnd, server.cpu_seconds() - before, measured))
             for rnd in range(1, ROUNDS + 1):
-                auction = next(hot)
+                # The two peer workers share one database: each needs a fresh row of its own,
+                # or the second would start its ladder above the first one's lowest bid.
+                rows = [next(hot) for _ in WORKERS]
+                auctions = {BIDBAZAAR: rows[0], **dict(zip(WORKERS, rows, strict=True))}
+                used[BIDBAZAAR].append(rows[0])
+                used[name] += rows
                 for side, server, tokens in servers if rnd % 2 else reversed(servers):
                     wrk = load.Wrk(server.url, load_core, args.duration, args.warmup)
                     before = server.cpu_seconds()
-                    measured = wrk.bids(BIDS, [auction], tokens, int(data.HOT_BUDGET), c)
+                    measured = wrk.bids(BIDS, [auctions[side]], tokens, int(data.HOT_BUDGET), c)
                     result.measured.append(Measured(side, rnd, server.cpu_seconds() - before, measured))
     finally:
         for side, server, _ in servers:
             server.stop()
             result.log_problems[side] = _log_problems(server.stderr_text())
-    used = fx.peer_hot_auctions[: len(levels) * ROUNDS]
-    for auction_id in used:
+    for auction_id in used[BIDBAZAAR]:
         row = data.check_invariant(app, auction_id)
         result.invariants[f"{BIDBAZAAR}, auction {auction_id}"] = row
-    for auction_id, row in check_peer_invariant(target, used).items():
+    for auction_id, row in check_peer_invariant(target, used[name]).items():
         result.invariants[f"{name}, auction {auction_id}"] = row
     return result
 
@@ -400,7 +405,7 @@ def section(result: PeerResult | None) -> list[str]:
             else "**different** on the two sides."
         ),
         f"Each side measured twice per case (round 1 in the order {', '.join(sides)}; round 2 reversed); "
-        "req/s is the mean over both rounds. Bids: accepted bids/s on a fresh hot auction per round. "
+        "req/s is the mean over both rounds. Bids: accepted bids/s on a fresh hot auction per side and round. "
         "CPU µs: the server's processes (user + system, /proc) per request; for bids per request too "
         "(at c=1 every request is an accepted bid).",
         "",
