@@ -52,6 +52,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Indexes the models create on one database only (`info["dialect"]`, with ddl_if) are
+    compared on that database only."""
+    dialect = obj.info.get("dialect") if type_ == "index" and not reflected else None
+    return dialect is None or dialect == context.get_bind().dialect.name
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -97,6 +104,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
