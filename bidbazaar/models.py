@@ -195,6 +195,9 @@ class Auction(db.Model):
     lowest_bid_rising = db.Column(db.Numeric(11, 2), db.Computed("coalesce(lowest_bid, 100000000)", persisted=True))
     lowest_bid_falling = db.Column(MONEY, db.Computed("coalesce(lowest_bid, 0)", persisted=True))
     bidder_count = db.Column(db.Integer, nullable=False, default=0)
+    # Set (under the auction's row lock) when a provider first sets a proxy bid here, never
+    # cleared: while False no proxy can answer a bid, and the bid skips the resolver's query.
+    has_proxies = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     event_seq = db.Column(db.Integer, nullable=False, default=0)
     last_event_hash = db.Column(db.String(64))
     # Timed notices, each claimed by one conditional update so it goes out once with any

@@ -134,3 +134,47 @@ def test_upgrading_a_database_with_accounts_and_bids_fills_the_new_keys_and_goes
         assert "username_key" not in {c["name"] for c in inspect(engine).get_columns("users")}
     finally:
         engine.dispose()
+
+
+def test_upgrading_marks_the_auctions_that_already_have_proxy_bids_and_goes_back(empty_database: str) -> None:
+    """0009 on a database in use: an auction with a proxy row is marked, one without is not."""
+    assert flask_db(empty_database, "upgrade", "0008").returncode == 0
+    engine = create_engine(normalise_database_url(empty_database))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, email, password_hash, is_service_provider, provider_verified,"
+                    " is_admin, is_active, created_at, updated_at) VALUES ('asha', 'asha@example.com', 'x',"
+                    " true, false, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(text("INSERT INTO categories (name, created_at) VALUES ('Cleaning', CURRENT_TIMESTAMP)"))
+            for _ in range(2):
+                conn.execute(
+                    text(
+                        "INSERT INTO auctions (title, description, category_id, created_by, location, budget_min,"
+                        " budget_max, deadline, scheduled_deadline, status, created_at, updated_at, bid_count,"
+                        " bidder_count, event_seq) VALUES ('t', 'd', 1, 1, 'Pune', 1000, 2000, CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 0)"
+                    )
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO proxy_bids (auction_id, user_id, floor, description, set_at, created_at, updated_at)"
+                    " VALUES (1, 1, 1500, 'd', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+
+        upgraded = flask_db(empty_database, "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
+        with engine.connect() as conn:
+            marked = conn.execute(text("SELECT id, has_proxies FROM auctions ORDER BY id")).all()
+        assert [(auction_id, bool(flag)) for auction_id, flag in marked] == [(1, True), (2, False)]
+
+        downgraded = flask_db(empty_database, "downgrade", "0007")
+        assert downgraded.returncode == 0, downgraded.stderr
+        assert "has_proxies" not in {c["name"] for c in inspect(engine).get_columns("auctions")}
+        assert not any(i["name"].endswith("_trgm") for i in inspect(engine).get_indexes("auctions"))
+    finally:
+        engine.dispose()

@@ -103,6 +103,7 @@ def apply_floor(provider: User, auction: Auction, data: dict[str, Any], now: dat
     if proxy is None:
         proxy = ProxyBid(auction_id=auction.id, user_id=provider.id, floor=floor, set_at=now, created_at=now, **text)
         db.session.add(proxy)
+        auction.has_proxies = True
     else:
         if proxy.floor != floor or not proxy.is_active:
             # A changed (or revived) floor queues behind the proxies already set at that price.
@@ -183,6 +184,8 @@ def resolve_proxies(auction: Auction, trigger_bid: Bid, now: datetime, after_com
     undercuts the trigger; every other proxy stays silent. The trigger's own bidder never
     undercuts itself: its proxy only sets the price. Returns the auto bids placed, in order.
     """
+    if not auction.has_proxies:  # the common case: nobody ever set a proxy here
+        return []
     decrement: Decimal = current_app.config["BID_MIN_DECREMENT"]
     amount, leader = trigger_bid.amount, trigger_bid.user_id
     proxies = _live_proxies(auction)

@@ -61,6 +61,7 @@ def plant_proxy(user: User, auction: Auction, floor: Any, **fields: Any) -> Prox
         set_at=fields.pop("set_at", now), created_at=now, updated_at=now, **fields,
     )  # fmt: skip
     db.session.add(proxy)
+    db.session.get(Auction, auction.id).has_proxies = True  # as set_proxy marks it
     db.session.commit()
     return proxy
 

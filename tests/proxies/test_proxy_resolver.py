@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from helpers import recorded_statements
 from proxy_helpers import amounts, bid_rows, floor_of, lowest, manual, placed_events, plant_proxy
 from sqlalchemy import update
 
@@ -158,3 +159,24 @@ def test_an_auto_bid_never_triggers_another_round(opener, auction, provider, riv
     manual(manual_bidder, auction, 1900)
     # one trigger: at most one auto bid per proxy; losers other than the runner-up stay silent
     assert bid_rows(auction)[-3:] == amounts((1900, False, manual_bidder), (1520, True, rival), (1519, True, provider))
+
+
+def test_setting_a_proxy_marks_the_auction_as_one_with_proxies(auction, provider):
+    assert lowest(auction) is None and not auction.has_proxies
+    floor_of(provider, auction, 1500)
+    db.session.refresh(auction)
+    assert auction.has_proxies
+
+
+def test_a_bid_on_an_auction_nobody_set_a_proxy_on_asks_for_no_proxies(auction, manual_bidder):
+    with recorded_statements() as statements:
+        manual(manual_bidder, auction, 1800)
+    assert statements and not any("proxy_bids" in statement for statement in statements)
+
+
+def test_a_cancelled_proxy_leaves_the_auction_marked(auction, provider, manual_bidder):
+    floor_of(provider, auction, 1500)
+    services.cancel_proxy(provider, auction.id)
+    with recorded_statements() as statements:
+        manual(manual_bidder, auction, 1800)
+    assert any("proxy_bids" in statement for statement in statements)
