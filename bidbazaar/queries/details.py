@@ -3,8 +3,10 @@ events, the category tree, a user's counts and notifications."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -20,6 +22,7 @@ from bidbazaar.models import (
     Category,
     Notification,
     User,
+    bid_public_view,
     bid_view,
     utcnow,
 )
@@ -46,18 +49,62 @@ def auction_or_404(auction_id: int) -> Auction:
 
 _BID_COLUMNS = (*(Bid.__table__.c[name] for name in BID_VIEW_COLUMNS), User.__table__.c.username)
 
+_MAX_CACHED_BID_LISTS = 2048
+
+
+@dataclass(frozen=True)
+class LatestBids:
+    """An auction's latest DETAIL_BIDS bid rows as of one event_seq, and their public views."""
+
+    seq: int
+    rows: tuple[Any, ...]
+    public: tuple[dict[str, Any], ...]
+
+
+class LatestBidLists:
+    """The latest bids of each auction, reused while its event_seq stands.
+
+    Exact across processes: every change to an auction's bids (placed, withdrawn, awarded,
+    rejected, passed on) records an event in the same transaction, which bumps event_seq,
+    and a bidder's username never changes. A reader that saw seq N and then a newer bid
+    stores what it would have shown anyway; one that saw N+1 sees that bid.
+    """
+
+    def __init__(self) -> None:
+        self._lists: dict[int, LatestBids] = {}
+
+    def get(self, auction: Auction) -> LatestBids:
+        """The auction's latest bids at its current event_seq (read once per seq)."""
+        found = self._lists.get(auction.id)
+        if found is not None and found.seq == auction.event_seq:
+            return found
+        # Plain rows, not Bid instances: building 50 ORM objects was most of this view's cost.
+        rows = tuple(
+            db.session.execute(
+                select(*_BID_COLUMNS)
+                .select_from(Bid.__table__.join(User.__table__, Bid.__table__.c.user_id == User.__table__.c.id))
+                .where(Bid.__table__.c.auction_id == auction.id)
+                .order_by(Bid.__table__.c.id.desc())
+                .limit(DETAIL_BIDS)
+            ).all()
+        )
+        found = LatestBids(auction.event_seq, rows, tuple({**bid_public_view(row), "is_mine": False} for row in rows))
+        if len(self._lists) >= _MAX_CACHED_BID_LISTS:
+            self._lists.clear()
+        self._lists[auction.id] = found
+        return found
+
+
+def latest_bid_lists() -> LatestBidLists:
+    """This application's cache of the details' bid lists."""
+    return current_app.extensions.setdefault("bidbazaar_latest_bids", LatestBidLists())
+
 
 def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
     """GET /api/auctions/{id} and the join_auction snapshot: the same JSON for both."""
     now = utcnow()
-    # Plain rows, not Bid instances: building 50 ORM objects was most of this view's cost.
-    bids = db.session.execute(
-        select(*_BID_COLUMNS)
-        .select_from(Bid.__table__.join(User.__table__, Bid.__table__.c.user_id == User.__table__.c.id))
-        .where(Bid.__table__.c.auction_id == auction.id)
-        .order_by(Bid.__table__.c.id.desc())
-        .limit(DETAIL_BIDS)
-    ).all()
+    latest = latest_bid_lists().get(auction)
+    bids = latest.rows
     creator = db.session.get(User, auction.created_by)
     winning = None
     if auction.winning_bid_id is not None:
@@ -65,7 +112,13 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
             Bid, auction.winning_bid_id
         )
         winning = bid_view(winner, viewer, auction)
-    shown = [bid_view(bid, viewer, auction) for bid in bids]
+    # The public views are shared: copied, and only the viewer's own rows (or all of them,
+    # for the creator and admins) are built afresh with what those viewers may see.
+    manages = auction.can_manage(viewer)
+    shown = [
+        bid_view(bid, viewer, auction) if manages or (viewer is not None and bid.user_id == viewer.id) else dict(view)
+        for bid, view in zip(bids, latest.public, strict=True)
+    ]
     standing = bidder_standing(viewer, auction)
     detail = {
         **auction.to_dict(viewer),
@@ -82,7 +135,7 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
         "my_bidder": standing.bidder,
         "max_allowed": standing.max_allowed,
     }
-    if auction.can_manage(viewer):
+    if manages:
         # Beside each bidder's name, so the choice is not price alone. Only here: another
         # provider's view has pseudonyms, and a reputation would link them to an account.
         records = provider_reputation([view["user_id"] for view in (*shown, winning) if view is not None])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from helpers import DEADLINE, assert_error
+from helpers import DEADLINE, assert_error, recorded_statements
 
 # --------------------------------------------------------------------------- detail
 
@@ -64,3 +64,55 @@ def test_reading_an_auction_past_its_deadline_completes_it_with_the_winning_bid(
 
 def test_an_unknown_auction_is_404(client):
     assert_error(client.get("/api/auctions/424242"), 404, "NOT_FOUND")
+
+
+# --------------------------------------------------------------------------- the cached bid list
+
+
+def test_the_bid_list_is_read_once_per_event_seq(client, auction, make_bid, provider):
+    make_bid(provider, auction, 1500)
+    client.get(f"/api/auctions/{auction.id}")
+
+    with recorded_statements() as statements:
+        again = client.get(f"/api/auctions/{auction.id}").get_json()["auction"]
+
+    assert [b["amount"] for b in again["bids"]] == [1500]
+    assert not any("FROM bids" in statement for statement in statements)
+
+
+def test_a_bid_placed_after_a_read_shows_in_the_next_detail(client, auction, make_bid, provider, rival):
+    make_bid(provider, auction, 1500)
+    client.get(f"/api/auctions/{auction.id}")
+
+    make_bid(rival, auction, 1400)
+
+    assert [b["amount"] for b in client.get(f"/api/auctions/{auction.id}").get_json()["auction"]["bids"]] == [
+        1400,
+        1500,
+    ]
+
+
+def test_a_withdrawal_after_a_read_shows_in_the_next_detail(client, auction, make_bid, provider, bearer):
+    bid = make_bid(provider, auction, 1500)
+    client.get(f"/api/auctions/{auction.id}")
+
+    withdrawn = client.delete(f"/api/auctions/{auction.id}/bids/{bid.id}", headers=bearer(provider))
+
+    assert withdrawn.status_code == 200
+    assert client.get(f"/api/auctions/{auction.id}").get_json()["auction"]["bids"][0]["status"] == "withdrawn"
+
+
+def test_each_viewer_sees_its_own_tier_after_an_anonymous_read_filled_the_cache(
+    client, auction, make_bid, provider, rival, customer, bearer
+):
+    make_bid(provider, auction, 1500)
+    make_bid(rival, auction, 1400)
+    anonymous = client.get(f"/api/auctions/{auction.id}").get_json()["auction"]["bids"]
+
+    mine = client.get(f"/api/auctions/{auction.id}", headers=bearer(provider)).get_json()["auction"]["bids"]
+    creators = client.get(f"/api/auctions/{auction.id}", headers=bearer(customer)).get_json()["auction"]["bids"]
+    after = client.get(f"/api/auctions/{auction.id}").get_json()["auction"]["bids"]
+
+    assert [("username" in b, b["is_mine"]) for b in mine] == [(False, False), (True, True)]
+    assert all("username" in b and "reputation" in b for b in creators)
+    assert after == anonymous and not any("username" in b or "reputation" in b for b in after)
