@@ -47,6 +47,7 @@ from bidbazaar.config import Config
 from bidbazaar.doors import REPLAYED_HEADER
 from bidbazaar.extensions import cors, csrf, db, login_manager, migrate, socketio
 from bidbazaar.json_format import MoneyJSONProvider, SocketJSON
+from bidbazaar.queries import listing_cache
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -103,6 +104,7 @@ def register_extensions(app: Flask) -> None:
         json=SocketJSON,
     )
     accounts.init_login_manager(app, login_manager)
+    listing_cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -124,7 +124,13 @@ def user_reviews(user_id: int) -> Any:
 
 @api.get("/auctions")
 def list_auctions() -> Any:
-    page = queries.auction_listing(parse_query(AuctionSearchForm, request.args), viewer())
+    who = viewer()
+
+    def read() -> queries.Page:
+        return queries.auction_listing(parse_query(AuctionSearchForm, request.args), who)
+
+    # An anonymous page is everyone's: served from memory while the catalogue stands still.
+    page = queries.anonymous_listings().get(request.query_string, read) if who is None else read()
     return jsonify({"auctions": page.items, "pagination": page.pagination})
 
 

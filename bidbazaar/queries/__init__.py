@@ -2,6 +2,7 @@
 statements (bid_count and lowest_bid live on the auction row, kept by the bid rule).
 
     listings   auctions filtered, sorted and paged, with cached totals
+    listing_cache  anonymous listing pages kept while the catalogue version stands
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's figures and
@@ -56,6 +57,7 @@ from bidbazaar.queries.details import (
     unread_count,
     user_counts,
 )
+from bidbazaar.queries.listing_cache import ListingCache, anonymous_listings
 from bidbazaar.queries.listings import (
     SORT_COLUMNS,
     ListingTotals,
@@ -98,11 +100,13 @@ __all__ = [
     "STANDINGS",
     "BidderStanding",
     "CustomerTrust",
+    "ListingCache",
     "ListingTotals",
     "Page",
     "ProviderReputation",
     "admin_counts",
     "admin_user_detail",
+    "anonymous_listings",
     "auction_bids",
     "auction_booking_view",
     "auction_detail",
