@@ -47,6 +47,8 @@ class DatabaseResult:
     load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
     ceilings: list[load.Run] = field(default_factory=list)
     ceilings_after: list[load.Run] = field(default_factory=list)
+    #: Issue 19: the trivial route of a bare Flask app on the same worker (bench/bare_flask.py).
+    bare_flask: list[load.Run] = field(default_factory=list)
     browse: list[load.Run] = field(default_factory=list)
     detail: list[load.Run] = field(default_factory=list)
     bids: list[load.Run] = field(default_factory=list)
@@ -67,9 +69,15 @@ class DatabaseResult:
     peer: peer_bench.PeerResult | None = None
 
 
+#: The listing as a signed-in provider sees it: never from the anonymous page cache, so it
+#: measures the uncached path (the token lookup included) beside the cached default.
+SIGNED_IN_LISTING = "default listing, signed in (uncached)"
+
+
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
     return [
         ("default listing (page 1)", "/api/auctions"),
+        (SIGNED_IN_LISTING, "/api/auctions"),
         ("sort=budget_max", "/api/auctions?sort=budget_max"),
         ("sort=deadline", "/api/auctions?sort=deadline"),
         ("sort=lowest_bid", "/api/auctions?sort=lowest_bid"),
@@ -121,10 +129,14 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
 
         print(f"[{kind}] ceilings", flush=True)
         result.ceilings = ceilings()
+        with Server(url, server_core, app="bench.bare_flask:app") as bare:  # (the app's server idles meanwhile)
+            bare_wrk = load.Wrk(bare.url, load_core, args.duration, args.warmup)
+            result.bare_flask = [bare_wrk.get(report.BARE_TRIVIAL, TRIVIAL_PATH, c) for c in levels]
         print(f"[{kind}] browse", flush=True)
         for label, path in browse_cases(fx):
+            token = fx.provider_tokens[0] if label == SIGNED_IN_LISTING else None
             for c in levels:
-                result.browse.append(wrk.get(label, path, c))
+                result.browse.append(wrk.get(label, path, c, token))
         print(f"[{kind}] detail", flush=True)
         for c in levels:
             result.detail.append(wrk.get("auction with 1,000 bids", f"/api/auctions/{fx.detail_auction}", c))
@@ -165,7 +177,7 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
 def problems(result: DatabaseResult) -> list[str]:
     """What makes the harness itself fail (the smoke check): not missed goals."""
     found = []
-    for run in [*result.ceilings, *result.browse, *result.detail]:
+    for run in [*result.ceilings, *result.bare_flask, *result.browse, *result.detail]:
         if run.requests == 0 or run.unexpected or run.socket_errors:
             found.append(f"{result.kind}: {run.label} c={run.connections}: {run.statuses} errors={run.socket_errors}")
     for run in result.bids:

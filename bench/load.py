@@ -155,8 +155,12 @@ class Wrk:
             codes=raw["codes"],
         )
 
-    def get(self, label: str, path: str, connections: int) -> Run:
-        return self._run(label, self._script("get", GET_LUA), path, connections)
+    def get(self, label: str, path: str, connections: int, token: str | None = None) -> Run:
+        """GETs of `path`; with `token`, each carries it as a bearer credential."""
+        if token is None:
+            return self._run(label, self._script("get", GET_LUA), path, connections)
+        header = f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        return self._run(label, self._script("get-signed-in", header + GET_LUA), path, connections)
 
     def bids(self, label: str, auctions: list[int], tokens: list[str], budget: int, connections: int) -> Run:
         """Bids with no warm-up: every accepted bid is part of the measured ladder."""

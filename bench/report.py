@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 TRIVIAL = "trivial JSON (bench route)"
 HEALTH = "GET /api/health (SELECT 1)"
+BARE_TRIVIAL = "trivial JSON, bare Flask app (same worker)"
+#: Issue 19: the app's trivial route against a bare Flask app's (what hooks and middleware cost).
+BARE_GOAL = 0.80
 
 
 def machine_facts() -> dict:
@@ -50,6 +53,29 @@ def _ceiling(result: DatabaseResult, label: str, connections: int) -> Run | None
     for attr in ("p50_ms", "p90_ms", "p99_ms", "max_ms"):
         setattr(merged, attr, sum(getattr(r, attr) for r in runs) / len(runs))
     return merged
+
+
+def bare_ratios(result: DatabaseResult) -> dict[int, float]:
+    """Per concurrency: the app's trivial route (mean of before and after) ÷ the bare Flask app's."""
+    ratios = {}
+    for bare in result.bare_flask:
+        ours = _ceiling(result, TRIVIAL, bare.connections)
+        if ours is not None and bare.rps:
+            ratios[bare.connections] = ours.rps / bare.rps
+    return ratios
+
+
+def _bare_goal(result: DatabaseResult) -> list[str]:
+    ratios = bare_ratios(result)
+    if not ratios:
+        return []
+    values = ", ".join(f"c={c}: {ratio:.2f}×" for c, ratio in sorted(ratios.items()))
+    ok = min(ratios.values()) >= BARE_GOAL
+    return [
+        "",
+        f"Goal (issue 19): the app's trivial route ≥ {BARE_GOAL:.2f}× a bare Flask app's on the same worker "
+        f"(bench/bare_flask.py; ours is the mean of the runs before and after): {values}, {_verdict(ok)}.",
+    ]
 
 
 def _verdict(ok: bool) -> str:
@@ -125,12 +151,13 @@ def _database_section(result: DatabaseResult) -> list[str]:
         "| endpoint | c | req/s | p50 ms | p99 ms | statuses |",
         "| --- | --: | --: | --: | --: | --- |",
     ]
-    for tag, runs in (("", result.ceilings), (" (after)", result.ceilings_after)):
+    for tag, runs in (("", result.ceilings), ("", result.bare_flask), (" (after)", result.ceilings_after)):
         for run in runs:
             out.append(
                 f"| {run.label}{tag} | {run.connections} | {run.rps:,.0f} | {_ms(run.p50_ms)} | "
                 f"{_ms(run.p99_ms)} | {_statuses(run)} |"
             )
+    out += _bare_goal(result)
     out += [
         "",
         "### 1. Browse: GET /api/auctions",
@@ -258,6 +285,12 @@ def _side_by_side(results: list[DatabaseResult]) -> list[str]:
         "trivial ceiling req/s, " + at,
         lambda r: " / ".join(f"{c.rps:,.0f}" if (c := _ceiling(r, TRIVIAL, level)) else "-" for level in levels),
     )
+    if any(r.bare_flask for r in results):
+        row(
+            "ceilings",
+            f"trivial ÷ bare Flask app's trivial, {at}",
+            lambda r: _per_level([bare_ratios(r).get(c) for c in levels]),
+        )
     row(
         "ceilings",
         f"GET /api/health (SELECT 1): ratio, {at}",
