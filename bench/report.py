@@ -95,7 +95,7 @@ FINDINGS = Path(__file__).resolve().parent / "FINDINGS.md"
 
 
 def render(facts: dict, results: list[DatabaseResult], args: argparse.Namespace) -> str:
-    out = ["# Benchmark results (issues 7, 13 and 20)", ""]
+    out = ["# Benchmark results (issues 7, 13, 19 and 20)", ""]
     if args.smoke:
         out += ["**Smoke run**: seconds-long, tiny data; proves the harness works, measures nothing.", ""]
     out += [
