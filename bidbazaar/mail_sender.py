@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from bidbazaar import emails, mailer
 from bidbazaar.extensions import db, log, socketio
 from bidbazaar.services.digests import compose_due_digests
-from bidbazaar.services.mail_delivery import claim_due, lease, mark_failed, mark_sent, release
+from bidbazaar.services.mail_delivery import claim_due, lease, mark_failed, mark_sent, outbox_id, release
 from bidbazaar.values import utcnow
 
 
@@ -82,9 +83,14 @@ def send_due_mail(now: datetime | None = None) -> Sent:
                 break
             try:
                 message = emails.compose(row)
+            except ObjectDeletedError:
+                # Deleted since the claim (another process's cleanup): nothing to send or mark.
+                db.session.rollback()
+                log.info("outbox row %s was deleted while claimed; skipped", outbox_id(row))
+                continue
             except Exception as exc:
                 db.session.rollback()
-                log.exception("outbox row %s cannot be composed; marked failed", row.id)
+                log.exception("outbox row %s cannot be composed; marked failed", outbox_id(row))
                 done.count(mark_failed(row, claimer, f"cannot compose: {type(exc).__name__}: {exc}", True, now))
                 continue
             try:
@@ -102,7 +108,7 @@ def send_due_mail(now: datetime | None = None) -> Sent:
                     break
                 continue
             except Exception as exc:  # e.g. an address smtplib cannot encode: resending cannot help
-                log.exception("outbox row %s cannot be sent; marked failed", row.id)
+                log.exception("outbox row %s cannot be sent; marked failed", outbox_id(row))
                 done.count(mark_failed(row, claimer, f"cannot send: {type(exc).__name__}: {exc}", True, now))
                 continue
             if mark_sent(row, claimer, now):

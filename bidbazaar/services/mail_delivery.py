@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, inspect, or_, select, update
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from bidbazaar.database import retried, write_transaction
 from bidbazaar.extensions import db, log
@@ -94,10 +95,15 @@ def _claim(ids: list[int], now: datetime, claimer: str) -> list[OutboundEmail]:
     )
 
 
+def outbox_id(row: OutboundEmail) -> int:
+    """The row's id from its identity, without loading it: after a commit expired a claimed
+    row, reading `row.id` reloads it, and a row another process deleted cannot be reloaded."""
+    return inspect(row).identity[0]
+
+
 def _mark(row: OutboundEmail, claimer: str, **values: object) -> bool:
     """Set `values` on the row if `claimer` still holds it; False (logged) if it lost it."""
-    # Read before the commit expires `row`: a row deleted meanwhile could not be reloaded.
-    row_id = row.id
+    row_id = outbox_id(row)
     with write_transaction():
         changed = db.session.execute(
             update(OutboundEmail)
@@ -132,10 +138,14 @@ def mark_failed(row: OutboundEmail, claimer: str, error: str, permanent: bool, n
     permanent or this was attempt MAIL_MAX_ATTEMPTS. Returns the row's new status ("" if
     the claim was lost)."""
     now = now or utcnow()
-    if permanent or row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    try:
+        attempts = row.attempts
+    except ObjectDeletedError:  # deleted since the claim (another process's cleanup)
+        return ""
+    if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         status, values = MailStatus.FAILED, {}
     else:
-        status, values = MailStatus.PENDING, {"next_attempt_at": now + retry_delay(row.attempts)}
+        status, values = MailStatus.PENDING, {"next_attempt_at": now + retry_delay(attempts)}
     marked = _mark(row, claimer, status=status, last_error=error[:1000], claimed_until=None, **values)
     return status if marked else ""
 
@@ -150,7 +160,7 @@ def release(rows: Sequence[OutboundEmail], claimer: str) -> int:
         return db.session.execute(
             update(OutboundEmail)
             .where(
-                OutboundEmail.id.in_([row.id for row in rows]),
+                OutboundEmail.id.in_([outbox_id(row) for row in rows]),
                 OutboundEmail.claimed_by == claimer,
                 OutboundEmail.status == MailStatus.SENDING,
             )

@@ -14,7 +14,7 @@ from markupsafe import escape
 from smtp_server import SmtpServer
 from sqlalchemy import delete
 
-from bidbazaar import notification_emails, services
+from bidbazaar import emails, notification_emails, services
 from bidbazaar.emails import compose
 from bidbazaar.extensions import db
 from bidbazaar.mail_models import MailStatus
@@ -22,7 +22,7 @@ from bidbazaar.mail_sender import Sent, new_claimer, send_due_mail, send_mail_un
 from bidbazaar.mailer import SmtpTransport, open_transport
 from bidbazaar.models import Auction, Notification, User
 from bidbazaar.notification_emails import draft
-from bidbazaar.services.mail_delivery import claim_due
+from bidbazaar.services.mail_delivery import claim_due, outbox_id
 from bidbazaar.services.outbox_admin import retry_failed_emails
 from bidbazaar.values import utcnow
 
@@ -213,6 +213,26 @@ def test_a_row_deleted_while_it_was_being_sent_is_left_alone_without_an_error(
         elsewhere.execute(delete(OutboundEmail).where(OutboundEmail.id == row_id))
 
     assert mark_sent(claimed, "the-sender") is False
+
+
+def test_a_row_deleted_after_the_claim_is_skipped_and_the_round_goes_on(
+    smtp_server: SmtpServer, auction: Auction, bidder: User, monkeypatch
+):
+    from bidbazaar.mail_models import OutboundEmail
+
+    first = notify_by_email(bidder, auction, "Sent first")
+    second = notify_by_email(bidder, auction, "Deleted meanwhile")
+
+    def compose_then_clean_up(row):  # another process's cleanup, mid-round
+        if outbox_id(row) == first:
+            with db.engine.begin() as elsewhere:
+                elsewhere.execute(delete(OutboundEmail).where(OutboundEmail.id == second))
+        return compose(row)
+
+    monkeypatch.setattr(emails, "compose", compose_then_clean_up)
+
+    assert send_due_mail() == Sent(sent=1)
+    assert len(smtp_server.received()) == 1
 
 
 def test_a_message_that_cannot_be_composed_fails_alone_and_the_round_goes_on(
