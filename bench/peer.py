@@ -12,8 +12,8 @@ gthread (what a Django team runs in production) take the same wrk scripts in tur
 each case and concurrency, round 1 in the order Bid Bazaar, sync, gthread and round 2 in
 the reverse order, so drift in the machine's load falls on every side alike. Each bid run
 gets a fresh hot auction on each side (a row per peer worker: they share the peer's
-database), and the invariant is checked in SQL on both sides afterwards. CPU per request is the server's own (gunicorn master and worker,
-from /proc) over the measured run.
+database), and the invariant is checked in SQL on both sides afterwards. CPU per request
+is the server's own (gunicorn master and worker, from /proc) over the measured run.
 """
 
 from __future__ import annotations
