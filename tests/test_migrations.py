@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -58,6 +58,33 @@ def flask_db(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def insert_user_with_auctions(
+    conn: Connection, username: str, email: str, *, provider: bool, lowest_bids: tuple[str | None, ...]
+) -> None:
+    """User 1, category 1 and one active auction of user 1 per lowest bid, in plain SQL (the
+    schema of an older revision: no application code)."""
+    conn.execute(
+        text(
+            "INSERT INTO users (username, email, password_hash, is_service_provider, provider_verified,"
+            " is_admin, is_active, created_at, updated_at) VALUES (:username, :email, 'x',"
+            " :provider, false, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ),
+        {"username": username, "email": email, "provider": provider},
+    )
+    conn.execute(text("INSERT INTO categories (name, created_at) VALUES ('Cleaning', CURRENT_TIMESTAMP)"))
+    for lowest in lowest_bids:
+        conn.execute(
+            text(
+                "INSERT INTO auctions (title, description, category_id, created_by, location, budget_min,"
+                " budget_max, deadline, scheduled_deadline, status, created_at, updated_at, bid_count,"
+                " lowest_bid, bidder_count, event_seq) VALUES ('t', 'd', 1, 1, 'Pune', 1000, 2000,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0,"
+                " :lowest, 0, 0)"
+            ),
+            {"lowest": lowest},
+        )
+
+
 def test_upgrading_twice_reaches_head_and_matches_the_models(empty_database: str) -> None:
     first = flask_db(empty_database, "upgrade")
     assert first.returncode == 0, first.stderr
@@ -99,25 +126,7 @@ def test_upgrading_a_database_with_accounts_and_bids_fills_the_new_keys_and_goes
     engine = create_engine(normalise_database_url(empty_database))
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO users (username, email, password_hash, is_service_provider, provider_verified,"
-                    " is_admin, is_active, created_at, updated_at) VALUES ('Asha', 'Asha@Example.com', 'x',"
-                    " false, false, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                )
-            )
-            conn.execute(text("INSERT INTO categories (name, created_at) VALUES ('Cleaning', CURRENT_TIMESTAMP)"))
-            for lowest in ("1500.00", None):
-                conn.execute(
-                    text(
-                        "INSERT INTO auctions (title, description, category_id, created_by, location, budget_min,"
-                        " budget_max, deadline, scheduled_deadline, status, created_at, updated_at, bid_count,"
-                        " lowest_bid, bidder_count, event_seq) VALUES ('t', 'd', 1, 1, 'Pune', 1000, 2000,"
-                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0,"
-                        " :lowest, 0, 0)"
-                    ),
-                    {"lowest": lowest},
-                )
+            insert_user_with_auctions(conn, "Asha", "Asha@Example.com", provider=False, lowest_bids=("1500.00", None))
 
         upgraded = flask_db(empty_database, "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr
@@ -142,23 +151,7 @@ def test_upgrading_marks_the_auctions_that_already_have_proxy_bids_and_goes_back
     engine = create_engine(normalise_database_url(empty_database))
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO users (username, email, password_hash, is_service_provider, provider_verified,"
-                    " is_admin, is_active, created_at, updated_at) VALUES ('asha', 'asha@example.com', 'x',"
-                    " true, false, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                )
-            )
-            conn.execute(text("INSERT INTO categories (name, created_at) VALUES ('Cleaning', CURRENT_TIMESTAMP)"))
-            for _ in range(2):
-                conn.execute(
-                    text(
-                        "INSERT INTO auctions (title, description, category_id, created_by, location, budget_min,"
-                        " budget_max, deadline, scheduled_deadline, status, created_at, updated_at, bid_count,"
-                        " bidder_count, event_seq) VALUES ('t', 'd', 1, 1, 'Pune', 1000, 2000, CURRENT_TIMESTAMP,"
-                        " CURRENT_TIMESTAMP, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 0)"
-                    )
-                )
+            insert_user_with_auctions(conn, "asha", "asha@example.com", provider=True, lowest_bids=(None, None))
             conn.execute(
                 text(
                     "INSERT INTO proxy_bids (auction_id, user_id, floor, description, set_at, created_at, updated_at)"
