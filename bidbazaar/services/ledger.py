@@ -91,10 +91,14 @@ def broadcast(after_commit: AfterCommit, log_event: AuctionEvent, auction: Aucti
     no viewer): its event name is the entry's `type`, its body the entry's `payload` plus
     `auction_id`, `seq` and `server_time`. Live and replayed therefore cannot disagree.
     """
+    # Read everything now: after the commit the entry's attributes are expired, and reading
+    # one would load the row again in a transaction of its own.
+    name = log_event.type
     frame = {"auction_id": log_event.auction_id, **payload_for(log_event, auction), "seq": log_event.seq}
+    room = realtime.auction_room(log_event.auction_id)
 
     def send() -> None:
-        realtime.publish(log_event.type, {**frame, "server_time": utcnow()}, realtime.auction_room(frame["auction_id"]))
+        realtime.publish(name, {**frame, "server_time": utcnow()}, room)
 
     after_commit.append(send)
 
