@@ -169,13 +169,21 @@ class AfterCommit(list[Callable[[], None]]):
         self.before_commit: list[Callable[[], None]] = []
         self._batches: dict[str, list[Any]] = {}
 
-    def batch(self, key: str, prepare: Callable[[list[Any]], None]) -> list[Any]:
+    def batch(
+        self,
+        key: str,
+        prepare: Callable[[list[Any]], None],
+        then: Callable[[list[Any]], None] | None = None,
+    ) -> list[Any]:
         """A list the transaction's writers share under `key`; `prepare` gets it once, among
-        the before_commit callables: rows for many items then cost one query, not one each."""
+        the before_commit callables: rows for many items then cost one query, not one each.
+        `then` gets it once after the commit, in the place of the batch's first use."""
         items = self._batches.get(key)
         if items is None:
             items = self._batches[key] = []
             self.before_commit.append(lambda: prepare(items))
+            if then is not None:
+                self.append(lambda: then(items))
         return items
 
 

@@ -46,7 +46,7 @@ def is_auction_room(room: str) -> bool:
 
 
 def user_room(user_id: int) -> str:
-    """Every socket of a user (revocation drops them); personal events go to personal_rooms()."""
+    """Every socket of a user (revocation drops them); personal events go to personal_rooms_of()."""
     return f"{_USER_PREFIX}{user_id}"
 
 
@@ -55,23 +55,13 @@ def credential_room(credential_id: int) -> str:
     return f"credential:{credential_id}"
 
 
-def personal_rooms(user_id: int) -> list[str]:
-    """The rooms reaching the user's sockets whose credential is still valid.
-
-    A write reads them inside its own transaction (services.notifications.notify, before the commit):
-    after the commit the connection is back in the pool, and checking one out again
-    (with PostgreSQL's pre-ping) cost more than the bid's own statements.
-    """
-    ids = db.session.scalars(
-        select(AuthToken.id)
-        .join(User, AuthToken.user_id == User.id)
-        .where(AuthToken.user_id == user_id, *credentials.still_valid())
-    )
-    return [credential_room(credential_id) for credential_id in ids]
-
-
 def personal_rooms_of(user_ids: list[int]) -> dict[int, list[str]]:
-    """personal_rooms() for many users in one query (a job alert reaching hundreds)."""
+    """The rooms reaching each user's sockets whose credential is still valid, in one query.
+
+    A write reads them inside its own transaction (services.notifications, before the
+    commit): after the commit the connection is back in the pool, and checking one out
+    again (with PostgreSQL's pre-ping) cost more than the bid's own statements.
+    """
     rooms: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
     rows = db.session.execute(
         select(AuthToken.user_id, AuthToken.id)
@@ -84,7 +74,7 @@ def personal_rooms_of(user_ids: list[int]) -> dict[int, list[str]]:
 
 
 def publish(event: str, payload: dict[str, Any], room: str | list[str]) -> None:
-    """Emit to a room, or to a list of rooms (personal_rooms()); never raises (a message-queue
+    """Emit to a room, or to a list of rooms (personal_rooms_of()); never raises (a message-queue
     outage must not fail a committed bid). An empty list sends nothing: to emit it would
     mean "everyone"."""
     try:

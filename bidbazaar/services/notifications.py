@@ -15,10 +15,26 @@ from bidbazaar.models import Auction, Notification, User, utcnow
 from bidbazaar.services.outbox import enqueue_notification_emails
 
 
-def _email(after_commit: AfterCommit, notes: list[Notification]) -> None:
-    """The transaction's notifications become outbox rows (by each recipient's choice) in
-    one batch just before its commit: emailed if and only if the write commits."""
+def _deliver(after_commit: AfterCommit, notes: list[Notification]) -> None:
+    """The transaction's notifications, all of them in one batch each way: outbox rows (by
+    each recipient's choice) and the recipients' still-valid sockets are read in one query
+    each just before the commit, and the frames go out after it. Emailed and pushed if and
+    only if the write commits."""
     after_commit.batch("email", enqueue_notification_emails).extend(notes)
+    after_commit.batch("notification frames", _render_frames, _publish_frames).extend(notes)
+
+
+def _render_frames(items: list[Any]) -> None:
+    """Before the commit, once the last flush gave every note its id: each note becomes its
+    frame and rooms, in place (after the commit its attributes are expired)."""
+    notes: list[Notification] = list(items)
+    rooms = realtime.personal_rooms_of(sorted({note.user_id for note in notes}))
+    items[:] = [(note.to_dict(), rooms[note.user_id]) for note in notes]
+
+
+def _publish_frames(frames: list[tuple[dict[str, Any], list[str]]]) -> None:
+    for payload, rooms in frames:
+        realtime.publish("notification", payload, rooms)
 
 
 def notify(
@@ -34,18 +50,7 @@ def notify(
         user_id=user_id, type=type_, auction_id=auction.id, message=message, data=to_jsonable(data or {})
     )
     db.session.add(note)
-    payload: dict[str, Any] = {}
-    rooms: list[str] = []
-
-    def render() -> None:
-        # Once the transaction's last flush gave the note its id (a bid that notifies two
-        # people flushes once), and in the transaction: the user's still-valid sockets.
-        payload.update(note.to_dict())
-        rooms.extend(realtime.personal_rooms(user_id))
-
-    after_commit.before_commit.append(render)
-    _email(after_commit, [note])
-    after_commit.append(lambda: realtime.publish("notification", payload, rooms))
+    _deliver(after_commit, [note])
 
 
 def notify_many(
@@ -53,8 +58,8 @@ def notify_many(
     notes: list[tuple[int, str, Auction, str, dict[str, Any]]],
 ) -> None:
     """notify() for many users at once, each (user_id, type, auction, message, data): the rows
-    go in with the transaction's one flush and the users' sockets are read in one query, so
-    alerting hundreds of providers costs a few statements, not two per provider."""
+    go in with the transaction's one flush, so alerting hundreds of providers costs a few
+    statements, not two per provider."""
     if not notes:
         return
     rows = [
@@ -62,19 +67,7 @@ def notify_many(
         for user_id, type_, auction, message, data in notes
     ]
     db.session.add_all(rows)
-    sends: list[tuple[dict[str, Any], list[str]]] = []
-
-    def render() -> None:
-        rooms = realtime.personal_rooms_of(sorted({row.user_id for row in rows}))
-        sends.extend((row.to_dict(), rooms[row.user_id]) for row in rows)
-
-    def publish() -> None:
-        for payload, user_rooms in sends:
-            realtime.publish("notification", payload, user_rooms)
-
-    after_commit.before_commit.append(render)
-    _email(after_commit, rows)
-    after_commit.append(publish)
+    _deliver(after_commit, rows)
 
 
 def mark_notifications_read(user: User, ids: list[int] | None, everything: bool) -> int:
