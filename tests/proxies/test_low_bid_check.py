@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from helpers import ack, assert_error, html, log_in
+from helpers import ack, assert_error, html, log_in, recorded_statements
 from proxy_helpers import TEXT, bid_rows, manual, state
 
 from bidbazaar.errors import DomainError
@@ -48,6 +48,36 @@ def test_with_four_active_bids_the_median_is_the_mean_of_the_middle_two(
     manual(third, auction, 1600)
     manual(opener, auction, 1000)
     assert refusal(make_user("late", provider=True), auction, 850).details["reference"] == 1700.5
+
+
+def test_with_five_active_bids_the_reference_is_the_third_lowest(auction, provider, rival, third, opener, make_user):
+    for bidder, amount in (
+        (provider, 1900),
+        (rival, 1800),
+        (third, 1700),
+        (opener, 1600),
+        (make_user("fifth", provider=True), 1000),
+    ):
+        manual(bidder, auction, amount)
+    assert refusal(make_user("late", provider=True), auction, 849).details["reference"] == 1700
+
+
+def test_a_bid_at_half_the_budget_max_or_more_reads_no_bid_amounts(auction, provider, rival, third, opener):
+    manual(provider, auction, 1900)
+    manual(rival, auction, 1800)
+    manual(third, auction, 1700)
+    with recorded_statements() as statements:
+        manual(opener, auction, 1000)  # half of budget_max 2000: the median cannot be above the budget
+    assert not [sql for sql in statements if "count(" in sql.lower()]
+
+
+def test_a_bid_below_half_the_budget_max_is_measured_against_the_median(auction, provider, rival, third, opener):
+    manual(provider, auction, 1900)
+    manual(rival, auction, 1800)
+    manual(third, auction, 1700)
+    with recorded_statements() as statements:
+        manual(opener, auction, "999.99")
+    assert [sql for sql in statements if "count(" in sql.lower()]
 
 
 def test_withdrawn_bids_do_not_count_towards_the_median(auction, provider, rival, third, opener):
