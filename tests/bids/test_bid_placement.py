@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from helpers import assert_error, bid_url, count, fresh, offer
+from helpers import assert_error, bid_url, count, fresh, offer, recorded_statements
 from helpers import bidding_state as db_state
 
 from bidbazaar import services
@@ -339,3 +339,11 @@ def test_times_render_as_iso_8601_utc_with_z(client, auction, provider, bearer):
 
     assert ISO_Z.match(response.get_json()["bid"]["created_at"])
     assert ISO_Z.match(response.get_json()["auction"]["deadline"])
+
+
+def test_a_bid_reads_its_recipients_sockets_in_one_query_and_no_log_entry_back(auction, provider, rival, make_bid):
+    make_bid(rival, auction, 1900)
+    with recorded_statements() as statements:
+        make_bid(provider, auction, 1800)  # notifies the customer and the outbid rival
+    assert sum("FROM auth_tokens" in sql for sql in statements) == 1
+    assert not [sql for sql in statements if "FROM auction_events" in sql]
