@@ -216,9 +216,7 @@ class Auction(db.Model):
         return self.status == AuctionStatus.ACTIVE
 
     def seconds_remaining(self, now: datetime) -> int:
-        if not self.is_open:
-            return 0
-        return max(0, int((self.deadline - now).total_seconds()))
+        return seconds_remaining(self.status, self.deadline, now)
 
     def can_manage(self, viewer: User | None) -> bool:
         """The creator and admins see every bid in full and may cancel."""
@@ -249,6 +247,13 @@ SUMMARY_COLUMNS = (
     "bid_count",
     "lowest_bid",
 )
+
+
+def seconds_remaining(status: str, deadline: datetime, now: datetime) -> int:
+    """Whole seconds until an auction in `status` closes at `deadline`: 0 once it is not open."""
+    if status != AuctionStatus.ACTIVE:
+        return 0
+    return max(0, int((deadline - now).total_seconds()))
 
 
 def auction_summary(source: Any, category_name: str, viewer: User | None) -> dict[str, Any]:

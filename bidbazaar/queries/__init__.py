@@ -2,7 +2,7 @@
 statements (bid_count and lowest_bid live on the auction row, kept by the bid rule).
 
     listings   auctions filtered, sorted and paged, with cached totals
-    listing_cache  anonymous listing pages kept while the catalogue version stands
+    listing_cache  anonymous listing pages and details kept while the catalogue version stands
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's figures and
@@ -45,6 +45,7 @@ from bidbazaar.queries.booking_views import (
 from bidbazaar.queries.bookings import booking_detail, booking_or_404, bookings_of
 from bidbazaar.queries.details import (
     DETAIL_BIDS,
+    anonymous_detail,
     auction_bids,
     auction_detail,
     auction_events,
@@ -106,6 +107,7 @@ __all__ = [
     "ProviderReputation",
     "admin_counts",
     "admin_user_detail",
+    "anonymous_detail",
     "anonymous_listings",
     "auction_bids",
     "auction_booking_view",

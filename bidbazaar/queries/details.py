@@ -24,8 +24,10 @@ from bidbazaar.models import (
     User,
     bid_public_view,
     bid_view,
+    seconds_remaining,
     utcnow,
 )
+from bidbazaar.queries.listing_cache import anonymous_details
 from bidbazaar.queries.paging import Page, paginate
 from bidbazaar.queries.proxies import my_proxy
 from bidbazaar.queries.reputation import customer_trust, provider_reputation
@@ -150,6 +152,26 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
     if booking is not None:
         detail["booking"] = booking.to_dict(viewer, now)
     return detail
+
+
+def anonymous_detail(auction_id: int) -> dict[str, Any]:
+    """auction_detail for a viewer not signed in: the same for everyone, so kept while the
+    catalogue version stands (listing_cache); only the clock is read per request. An open
+    auction whose deadline passed is read again, which closes it (auction_or_404)."""
+    now = utcnow()
+
+    def read() -> dict[str, Any]:
+        return auction_detail(auction_or_404(auction_id), None)
+
+    def not_due(detail: dict[str, Any]) -> bool:
+        return detail["status"] != AuctionStatus.ACTIVE or detail["deadline"] > now
+
+    detail = anonymous_details().get(auction_id, read, still_true=not_due)
+    return {
+        **detail,
+        "server_time": now,
+        "seconds_remaining": seconds_remaining(detail["status"], detail["deadline"], now),
+    }
 
 
 def current_booking(auction: Auction, viewer: User | None) -> Booking | None:

@@ -1,11 +1,13 @@
-"""Anonymous listings served from memory while the catalogue stands still.
+"""Anonymous listings and auction details served from memory while the catalogue stands still.
 
 An anonymous `GET /api/auctions` is the same page for everyone until an auction or a category
-is written. Every commit that wrote one bumps the *catalogue version* (after the commit, so
-a reader never files a page read before it under the new version); a cached page is served
-only while the version it was read at is still current, and at most LISTING_CACHE_SECONDS.
-A hit opens no database session: an anonymous request has no credential to load and the
-version is in memory, or one Redis GET away.
+is written, and an anonymous `GET /api/auctions/{id}` the same detail until its auction, its
+bids, its category or its creator's public profile is. Every commit that wrote one of those
+tables bumps the *catalogue version* (after the commit, so a reader never files a page read
+before it under the new version); a cached page is served only while the version it was read
+at is still current, and at most LISTING_CACHE_SECONDS. A hit opens no database session: an
+anonymous request has no credential to load and the version is in memory, or one Redis GET
+away.
 
 Where the version lives decides how exact the cache is:
 
@@ -33,10 +35,15 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 log = logging.getLogger(__name__)
 
-#: The tables whose rows a listing shows (its categories' names included).
-CATALOGUE_TABLES = frozenset({"auctions", "categories"})
+#: The tables whose rows a listing or a detail shows (categories' names, the bids, and the
+#: creator's public profile included). Every bid also writes its auction's row; bids is here
+#: so that no future write to a bid alone can go unnoticed.
+CATALOGUE_TABLES = frozenset({"auctions", "bids", "categories", "users"})
 _WROTE = "bidbazaar_catalogue_written"
-_MAX_PAGES = 4096
+#: How many pages a cache keeps before it starts afresh: free-text queries must not grow it
+#: forever. A detail (50 bids) weighs about 20 KB, so that cache keeps fewer.
+MAX_LISTING_PAGES = 4096
+MAX_DETAILS = 1024
 
 
 class LocalVersion:
@@ -89,25 +96,36 @@ class ListingCache:
     """Pages of the anonymous listing by raw query string, each valid for one catalogue version."""
 
     def __init__(
-        self, version: LocalVersion | RedisVersion, seconds: float, clock: Callable[[], float] = time.monotonic
+        self,
+        version: LocalVersion | RedisVersion,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_pages: int = MAX_LISTING_PAGES,
     ) -> None:
         self.version = version
         self.seconds = seconds
         self.clock = clock
+        self.max_pages = max_pages
         self._pages: dict[Hashable, _Cached] = {}
 
-    def get(self, key: Hashable, read: Callable[[], Any]) -> Any:
-        """The page for `key`: cached if read at the current version, else `read()` (and kept)."""
+    def get(self, key: Hashable, read: Callable[[], Any], still_true: Callable[[Any], bool] | None = None) -> Any:
+        """The page for `key`: cached if read at the current version (and `still_true` of it,
+        for what time alone changes), else `read()` (and kept)."""
         if self.seconds <= 0:
             return read()
         version = self.version.current()  # before the page: see the module's docstring
         now = self.clock()
         cached = self._pages.get(key)
-        if cached is not None and cached.version == version and cached.expires > now:
+        if (
+            cached is not None
+            and cached.version == version
+            and cached.expires > now
+            and (still_true is None or still_true(cached.page))
+        ):
             return cached.page
         page = read()
         if version is not None:
-            if len(self._pages) >= _MAX_PAGES:  # free-text queries must not grow it forever
+            if len(self._pages) >= self.max_pages:
                 self._pages.clear()
             self._pages[key] = _Cached(version, now + self.seconds, page)
         return page
@@ -122,6 +140,11 @@ def anonymous_listings() -> ListingCache:
     return current_app.extensions["bidbazaar_listing_cache"]
 
 
+def anonymous_details() -> ListingCache:
+    """This application's cache of anonymous auction details (the same catalogue version)."""
+    return current_app.extensions["bidbazaar_detail_cache"]
+
+
 def init_app(app: Flask) -> None:
     """Give the app its cache (the version where SOCKETIO_MESSAGE_QUEUE says) and watch every
     session for commits that wrote the catalogue."""
@@ -133,6 +156,9 @@ def init_app(app: Flask) -> None:
     else:
         version = LocalVersion()
     app.extensions["bidbazaar_listing_cache"] = ListingCache(version, app.config["LISTING_CACHE_SECONDS"])
+    app.extensions["bidbazaar_detail_cache"] = ListingCache(
+        version, app.config["LISTING_CACHE_SECONDS"], max_pages=MAX_DETAILS
+    )
     for name, listener in (
         ("after_flush", _flushed),
         ("do_orm_execute", _executed),

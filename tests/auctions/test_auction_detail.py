@@ -69,12 +69,13 @@ def test_an_unknown_auction_is_404(client):
 # --------------------------------------------------------------------------- the cached bid list
 
 
-def test_the_bid_list_is_read_once_per_event_seq(client, auction, make_bid, provider):
+def test_the_bid_list_is_read_once_per_event_seq(client, auction, make_bid, provider, make_user, bearer):
     make_bid(provider, auction, 1500)
-    client.get(f"/api/auctions/{auction.id}")
+    signed_in = bearer(make_user("watcher"))  # a signed-in detail is never the anonymous one
+    client.get(f"/api/auctions/{auction.id}", headers=signed_in)
 
     with recorded_statements() as statements:
-        again = client.get(f"/api/auctions/{auction.id}").get_json()["auction"]
+        again = client.get(f"/api/auctions/{auction.id}", headers=signed_in).get_json()["auction"]
 
     assert [b["amount"] for b in again["bids"]] == [1500]
     assert not any("FROM bids" in statement for statement in statements)

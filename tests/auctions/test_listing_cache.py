@@ -136,6 +136,23 @@ def test_zero_seconds_turns_the_cache_off():
     assert [cache.get(b"", lambda: next(reads)) for _ in range(2)] == ["first", "second"]
 
 
+def test_a_full_cache_starts_afresh_instead_of_growing():
+    cache = ListingCache(LocalVersion(), 60, max_pages=2)
+    reads = iter(["a", "b", "c", "a again"])
+    for key in (b"a", b"b", b"c"):
+        cache.get(key, lambda: next(reads))
+
+    assert cache.get(b"a", lambda: next(reads)) == "a again"
+
+
+def test_a_page_no_longer_true_is_read_again():
+    cache = ListingCache(LocalVersion(), 60)
+    reads = iter(["open", "closed"])
+    cache.get(b"", lambda: next(reads))
+
+    assert cache.get(b"", lambda: next(reads), still_true=lambda page: page != "open") == "closed"
+
+
 @pytest.fixture
 def shared_version() -> Any:
     namespace = f"test-{uuid.uuid4().hex}"
