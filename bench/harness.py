@@ -72,6 +72,10 @@ class DatabaseResult:
 #: The listing as a signed-in provider sees it: never from the anonymous page cache, so it
 #: measures the uncached path (the token lookup included) beside the cached default.
 SIGNED_IN_LISTING = "default listing, signed in (uncached)"
+#: The detail likewise: anonymous (everyone's, cached per catalogue version) and as a
+#: signed-in provider (the bidder's own tier, built per request).
+DETAIL = "auction with 1,000 bids"
+SIGNED_IN_DETAIL = "auction with 1,000 bids, signed in (uncached)"
 
 
 def browse_cases(fx: data.Fixtures) -> list[tuple[str, str]]:
@@ -138,8 +142,9 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> Database
             for c in levels:
                 result.browse.append(wrk.get(label, path, c, token))
         print(f"[{kind}] detail", flush=True)
-        for c in levels:
-            result.detail.append(wrk.get("auction with 1,000 bids", f"/api/auctions/{fx.detail_auction}", c))
+        for label, token in ((DETAIL, None), (SIGNED_IN_DETAIL, fx.provider_tokens[0])):
+            for c in levels:
+                result.detail.append(wrk.get(label, f"/api/auctions/{fx.detail_auction}", c, token))
         print(f"[{kind}] bids", flush=True)
         budget = int(data.HOT_BUDGET)
         hot_cases = [
