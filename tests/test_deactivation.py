@@ -47,7 +47,9 @@ def flag_inactive_behind_the_rules(user: User) -> None:
 
 def notes_for(user: User) -> list[Notification]:
     db.session.commit()
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)))
+    return list(
+        db.session.scalars(select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))
+    )
 
 
 def last_event(auction_id: int) -> AuctionEvent:

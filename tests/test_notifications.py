@@ -14,8 +14,15 @@ NS = "/auctions"
 
 
 def types_for(user) -> list[str]:
+    """The user's notification types in the order they were written (by id: without an ORDER BY,
+    PostgreSQL returns heap order, and rows land in space earlier tests freed)."""
     db.session.commit()
-    return [n.type for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))]
+    return [
+        n.type
+        for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    ]
 
 
 def test_undercutting_notifies_the_creator_and_the_outbid_provider(auction, customer, provider, rival, make_bid):

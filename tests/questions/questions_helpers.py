@@ -50,7 +50,9 @@ def notes_of(user: User, type_: str) -> list[Notification]:
     db.session.commit()
     return list(
         db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id, Notification.type == type_)
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.type == type_)
+            .order_by(Notification.id)
         ).all()
     )
 
