@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -263,15 +264,22 @@ def _side_by_side(results: list[DatabaseResult]) -> list[str]:
     def row(figure: str, value: str, cell) -> None:
         out.append(f"| {figure} | {value} | " + " | ".join(cell(r) for r in results) + " |")
 
-    def browse(result: DatabaseResult, label: str, c: int) -> Run | None:
-        return next((r for r in result.browse if r.label == label and r.connections == c), None)
+    def find(runs: list[Run], label: str, c: int) -> Run | None:
+        return next((r for r in runs if r.label == label and r.connections == c), None)
 
-    for label in dict.fromkeys(r.label for result in results for r in result.browse):
-        row(
-            "1 browse",
-            f"{label}: ratio, {at}",
-            lambda r, lb=label: _per_level([_ratio(r, browse(r, lb, c)) for c in levels]),
-        )
+    def ratio_rows(figure: str, runs_of: Callable[[DatabaseResult], list[Run]]) -> None:
+        """A row per case of these runs: its ratio to trivial at each level."""
+        for label in dict.fromkeys(run.label for result in results for run in runs_of(result)):
+            row(
+                figure,
+                f"{label}: ratio, {at}",
+                lambda r, lb=label: _per_level([_ratio(r, find(runs_of(r), lb, c)) for c in levels]),
+            )
+
+    def browse(result: DatabaseResult, label: str, c: int) -> Run | None:
+        return find(result.browse, label, c)
+
+    ratio_rows("1 browse", lambda r: r.browse)
 
     def p99(result: DatabaseResult, c: int) -> float | None:
         run, ceiling = browse(result, DEFAULT_LISTING, c), _ceiling(result, TRIVIAL, c)
@@ -301,16 +309,7 @@ def _side_by_side(results: list[DatabaseResult]) -> list[str]:
         lambda r: _per_level([_ratio(r, _ceiling(r, HEALTH, c)) if _ceiling(r, HEALTH, c) else None for c in levels]),
     )
     row("1 browse", "seeding (s)", lambda r: f"{r.seed_seconds:.0f}")
-
-    def detail(result: DatabaseResult, label: str, connections: int) -> Run | None:
-        return next((x for x in result.detail if x.label == label and x.connections == connections), None)
-
-    for label in dict.fromkeys(x.label for result in results for x in result.detail):
-        row(
-            "2 detail",
-            f"{label}: ratio, {at}",
-            lambda r, lb=label: _per_level([_ratio(r, detail(r, lb, c)) for c in levels]),
-        )
+    ratio_rows("2 detail", lambda r: r.detail)
 
     def bid(result: DatabaseResult, label: str) -> Run | None:
         return next((r for r in result.bids if r.label == label), None)
