@@ -235,3 +235,19 @@ def test_the_limit_is_the_ceiling_the_bid_rule_enforces(
         json={"amount": float(ceiling + 1), "description": "Ten words of description."},
     )
     assert too_high.get_json()["details"]["max_allowed"] == float(ceiling)
+
+
+def test_a_providers_standing_on_each_auction_is_its_own(
+    page_of: Callable[..., str],
+    make_auction: Callable[..., Auction],
+    provider: User,
+    rival: User,
+    make_bid: Callable[..., Any],
+) -> None:
+    leading, outbid = make_auction(), make_auction()
+    make_bid(provider, leading, 1800)
+    make_bid(provider, outbid, 1800)
+    make_bid(rival, outbid, 1750)
+
+    assert text_of(page_of(leading, provider), "my-standing") == "You hold the lowest bid"
+    assert text_of(page_of(outbid, provider), "my-standing") == "You were outbid"

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, bindparam, case, func, literal, select
 
 from bidbazaar.errors import DomainError
 from bidbazaar.extensions import db
@@ -30,15 +31,21 @@ _auctions = Auction.__table__.c
 _bids = Bid.__table__
 
 
-def standings_statement(viewer_id: int) -> Any:
-    """One row per auction the viewer bid on, with its standing and their best active bid."""
+def standings_statement(viewer_id: Any, auction_id: Any = None) -> Any:
+    """One row per auction the viewer bid on, with its standing and their best active bid;
+    only `auction_id`'s row when given (filtered before grouping, so one auction's standing
+    never groups all of a busy provider's bids). Either may be a bind parameter."""
+    own_bids = [_bids.c.user_id == viewer_id]
+    if auction_id is not None:
+        own_bids.append(_bids.c.auction_id == auction_id)
     mine = (
         select(
             _bids.c.auction_id,
             func.sum(case((_bids.c.status != BidStatus.WITHDRAWN, 1), else_=0)).label("live_bids"),
             func.max(_bids.c.updated_at).label("last_activity"),
+            func.min(_bids.c.bidder_number).label("bidder_number"),  # one per bidder and auction
         )
-        .where(_bids.c.user_id == viewer_id)
+        .where(*own_bids)
         .group_by(_bids.c.auction_id)
         .subquery("mine")
     )
@@ -73,6 +80,7 @@ def standings_statement(viewer_id: int) -> Any:
             Category.__table__.c.name.label("category_name"),
             mine.c.live_bids,
             mine.c.last_activity,
+            mine.c.bidder_number,
             best.label("best_bid_id"),
             best_amount.label("best_bid_amount"),
             leader.label("leader_id"),
@@ -98,6 +106,15 @@ def standings_statement(viewer_id: int) -> Any:
     return select(facts, standing.label("standing")).subquery("standings")
 
 
+@cache
+def _one_standing() -> Any:
+    """The standing and bidder number on one auction (no row before a first bid), built once:
+    building the statement above cost more than running it (bound per call with `viewer_id`
+    and `auction_id`)."""
+    rows_of = standings_statement(bindparam("viewer_id"), bindparam("auction_id"))
+    return select(rows_of.c.standing, rows_of.c.bidder_number)
+
+
 @dataclass(frozen=True)
 class BidderStanding:
     """`standing`: as above, None before the viewer's first bid; `bidder`: the viewer's own
@@ -116,15 +133,8 @@ def bidder_standing(viewer: User | None, auction: Auction) -> BidderStanding:
     """The viewer's standing on one auction; NOBODY for anyone who cannot bid on it."""
     if viewer is None or not viewer.is_service_provider or viewer.id == auction.created_by:
         return NOBODY
-    number = db.session.scalar(
-        select(Bid.bidder_number).where(Bid.auction_id == auction.id, Bid.user_id == viewer.id).limit(1)
-    )
-    if number is None:
-        standing, bidder = None, None
-    else:
-        rows_of = standings_statement(viewer.id)
-        standing = db.session.scalar(select(rows_of.c.standing).where(rows_of.c.id == auction.id))
-        bidder = f"Bidder {number}"
+    row = db.session.execute(_one_standing(), {"viewer_id": viewer.id, "auction_id": auction.id}).first()
+    standing, bidder = (None, None) if row is None else (row.standing, f"Bidder {row.bidder_number}")
     if not auction.is_open or standing == "leading":
         return BidderStanding(standing, bidder)
     try:
