@@ -2,7 +2,8 @@
 statements (bid_count and lowest_bid live on the auction row, kept by the bid rule).
 
     listings   auctions filtered, sorted and paged, with cached totals
-    listing_cache  anonymous listing pages and details kept while the catalogue version stands
+    listing_cache  anonymous listing pages and details, and customers' trust signals, kept
+               while the catalogue version stands
     details    an auction with its bids and events, the category tree, a user's counts
                and notifications
     stats      the home page's platform numbers and the admin dashboard's figures and

@@ -30,7 +30,7 @@ from bidbazaar.models import (
 from bidbazaar.queries.listing_cache import anonymous_details
 from bidbazaar.queries.paging import Page, paginate
 from bidbazaar.queries.proxies import my_proxy
-from bidbazaar.queries.reputation import customer_trust, provider_reputation
+from bidbazaar.queries.reputation import customer_trust, provider_reputation, trust_of
 from bidbazaar.queries.standing import bidder_standing
 from bidbazaar.queries.watching import is_watching
 from bidbazaar.services import close_if_expired, redact_event
@@ -145,7 +145,7 @@ def auction_detail(auction: Auction, viewer: User | None) -> dict[str, Any]:
             if view is not None:
                 view["reputation"] = records[view["user_id"]].to_dict()
     elif viewer is not None and viewer.is_service_provider:
-        detail["customer_trust"] = customer_trust([auction.created_by])[auction.created_by].to_dict()
+        detail["customer_trust"] = trust_of(auction.created_by).to_dict()
     if viewer is not None:
         detail["watching"] = is_watching(auction.id, viewer)
     booking = current_booking(auction, viewer)

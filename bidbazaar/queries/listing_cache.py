@@ -1,9 +1,11 @@
-"""Anonymous listings and auction details served from memory while the catalogue stands still.
+"""Anonymous listings and auction details, and customers' trust signals, served from memory
+while the catalogue stands still.
 
 An anonymous `GET /api/auctions` is the same page for everyone until an auction or a category
 is written, and an anonymous `GET /api/auctions/{id}` the same detail until its auction, its
-bids, its category or its creator's public profile is. Every commit that wrote one of those
-tables bumps the *catalogue version* (after the commit, so a reader never files a page read
+bids, its category or its creator's public profile is. A customer's trust signals (what a
+provider's detail shows of the creator) are the same until their auctions, bookings or
+reviews are. Every commit that wrote one of those tables bumps the *catalogue version* (after the commit, so a reader never files a page read
 before it under the new version); a cached page is served only while the version it was read
 at is still current, and at most LISTING_CACHE_SECONDS. A hit opens no database session: an
 anonymous request has no credential to load and the version is in memory, or one Redis GET
@@ -36,9 +38,10 @@ from sqlalchemy.orm import ORMExecuteState, Session
 log = logging.getLogger(__name__)
 
 #: The tables whose rows a listing or a detail shows (categories' names, the bids, and the
-#: creator's public profile included). Every bid also writes its auction's row; bids is here
-#: so that no future write to a bid alone can go unnoticed.
-CATALOGUE_TABLES = frozenset({"auctions", "bids", "categories", "users"})
+#: creator's public profile included), and those a customer's trust is counted from. Every
+#: bid also writes its auction's row; bids is here so that no future write to a bid alone can
+#: go unnoticed.
+CATALOGUE_TABLES = frozenset({"auctions", "bids", "bookings", "categories", "reviews", "users"})
 _WROTE = "bidbazaar_catalogue_written"
 #: How many pages a cache keeps before it starts afresh: free-text queries must not grow it
 #: forever. A detail (50 bids) weighs about 20 KB, so that cache keeps fewer.
@@ -145,6 +148,11 @@ def anonymous_details() -> ListingCache:
     return current_app.extensions["bidbazaar_detail_cache"]
 
 
+def customer_trusts() -> ListingCache:
+    """This application's cache of customers' trust signals by user id (the same version)."""
+    return current_app.extensions["bidbazaar_trust_cache"]
+
+
 def init_app(app: Flask) -> None:
     """Give the app its cache (the version where SOCKETIO_MESSAGE_QUEUE says) and watch every
     session for commits that wrote the catalogue."""
@@ -159,6 +167,7 @@ def init_app(app: Flask) -> None:
     app.extensions["bidbazaar_detail_cache"] = ListingCache(
         version, app.config["LISTING_CACHE_SECONDS"], max_pages=MAX_DETAILS
     )
+    app.extensions["bidbazaar_trust_cache"] = ListingCache(version, app.config["LISTING_CACHE_SECONDS"])
     for name, listener in (
         ("after_flush", _flushed),
         ("do_orm_execute", _executed),

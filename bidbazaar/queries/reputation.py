@@ -28,6 +28,7 @@ from sqlalchemy.orm import joinedload
 from bidbazaar.booking_models import Booking, BookingStatus, Party, Review
 from bidbazaar.extensions import db
 from bidbazaar.models import Auction, AuctionStatus, User
+from bidbazaar.queries.listing_cache import customer_trusts
 from bidbazaar.queries.paging import Page, paginate
 
 _CONFIRMED = (BookingStatus.CONFIRMED, BookingStatus.DONE, BookingStatus.DISPUTED)
@@ -188,6 +189,13 @@ def customer_trust(user_ids: list[int]) -> dict[int, CustomerTrust]:
             member_since=users[user_id],
         )
     return result
+
+
+def trust_of(customer_id: int) -> CustomerTrust:
+    """One customer's trust signals as a provider's auction detail shows them, kept while the
+    catalogue version stands (listing_cache): every figure counts auctions, bookings, reviews
+    and the user's row, and a commit that writes any of them moves the version."""
+    return customer_trusts().get(customer_id, lambda: customer_trust([customer_id])[customer_id])
 
 
 def published_reviews(user_id: int, page: int = 1, per_page: int = 20) -> Page:

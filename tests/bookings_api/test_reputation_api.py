@@ -5,7 +5,11 @@ anonymous watchers: a record next to "Bidder N" would link the pseudonym to an a
 
 from __future__ import annotations
 
+from helpers import recorded_statements
+
 from bidbazaar import services
+from bidbazaar.booking_models import Booking, BookingStatus, Review
+from bidbazaar.extensions import db
 
 
 def auction_view(api, booking, user=None):
@@ -49,6 +53,37 @@ def test_providers_see_the_customers_trust_signals_and_customers_do_not_see_thei
     assert "customer_trust" not in auction_view(api, completed, customer)
     assert "customer_trust" not in auction_view(api, completed)
     conforms(trust, "CustomerTrust")
+
+
+def test_a_providers_second_look_at_the_auction_counts_the_customers_trust_from_memory(api, completed, rival):
+    first = auction_view(api, completed, rival)["customer_trust"]
+
+    with recorded_statements() as statements:
+        again = auction_view(api, completed, rival)["customer_trust"]
+
+    assert again == first
+    assert not any("reviews" in statement for statement in statements)
+
+
+def test_a_booking_written_alone_counts_in_the_customers_trust_at_once(api, done, rival):
+    assert auction_view(api, done, rival)["customer_trust"]["completed"] == 0
+
+    # Not services.complete_booking: it also records an auction event, which would move the
+    # version by itself; a write to the booking's row alone must too.
+    db.session.get(Booking, done.id).status = BookingStatus.COMPLETED
+    db.session.commit()
+
+    assert auction_view(api, done, rival)["customer_trust"]["completed"] == 1
+
+
+def test_a_hidden_review_leaves_the_customers_trust_at_once(api, completed, customer, provider, rival, admin):
+    reviewed(completed, customer, provider)
+    assert auction_view(api, completed, rival)["customer_trust"]["rating_count"] == 1
+
+    review = db.session.scalar(db.select(Review).where(Review.subject_id == customer.id))
+    services.hide_review(admin, review.id, "Abusive")
+
+    assert auction_view(api, completed, rival)["customer_trust"]["rating_count"] == 0
 
 
 def test_the_booking_shows_in_the_auction_for_its_two_parties_only(api, offered, customer, provider, rival):
