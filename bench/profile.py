@@ -39,7 +39,7 @@ from bench.server import TRIVIAL_PATH, Server, cores
 from devtools.processes import worker_pid
 
 OUT = Path(__file__).resolve().parent / "profiles"
-CASES = ("trivial", "health", "listing", "page200", "detail", "bid")
+CASES = ("trivial", "health", "listing", "page200", "detail", "signed_in_detail", "bid")
 PG_PROFILE_DATABASE = "bb_profile"  # never bb_bench: a full run may be using it
 MY_PROFILE_DATABASE = "bb_profile_my"  # never bb_bench_my, for the same reason
 MY_PEER_PROFILE_DATABASE = "bb_profile_drf"  # never bb_bench_drf
@@ -195,8 +195,10 @@ for case, request in spec["cases"].items():
             return client.post(f"/api/auctions/{auctions[n % len(auctions)]}/bids",
                         json={"amount": amount, "description": "bench bid"},
                         headers={"Authorization": "Bearer " + tokens[(n + salt) % len(tokens)]})
+    elif isinstance(request, dict):  # a signed-in GET
+        call = lambda request=request: client.get(request["path"], headers={"Authorization": "Bearer " + request["token"]})
     else:
-        call = lambda: client.get(request)
+        call = lambda request=request: client.get(request)
     statuses = {call().status_code for _ in range(20)}
     if statuses - {200, 201}:
         raise SystemExit(f"{case}: answered {statuses}")
@@ -218,7 +220,9 @@ def cpu_per_request(code: Path, url: str, fx: data.Fixtures, requests: int, run:
     spec = {
         "requests": requests,
         "cases": {
-            **{case: _path(case, fx) for case in CASES if case != "bid"},
+            **{case: _path(case, fx) for case in CASES if case not in ("bid", "signed_in_detail")},
+            # A provider who bid on it: its own tier, built per request (no cache).
+            "signed_in_detail": {"path": _path("detail", fx), "token": fx.provider_tokens[0]},
             # Spread over 1,000 auctions: every bid is accepted (no lost races to count).
             "bid": {
                 "tokens": fx.provider_tokens,
