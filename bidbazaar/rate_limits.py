@@ -288,13 +288,15 @@ def breached() -> DomainError:
 
 def init_app(app: Flask) -> None:
     switched_on = app.config["RATELIMIT_ENABLED"]
-    # Flask-Limiter's own switch belongs to the one process-wide Limiter; ours is per app
-    # (checked in exempt() below), so an app built with limits off cannot turn them off
-    # for another one built in the same process (the test suite builds many).
-    app.config["RATELIMIT_ENABLED"] = True
-    limiter.init_app(app)
-    app.config["RATELIMIT_ENABLED"] = switched_on
-    trust_new_storage(limiter)
+    # An app with limits off gets none of Flask-Limiter's request hooks: they would run on
+    # every request only to find it exempt (a fifth of the trivial route's CPU, issue 19).
+    # Its decorated views and charges still ask exempt() below, which lets them through.
+    if switched_on:
+        # Flask-Limiter's own switch belongs to the one process-wide Limiter; ours is per app
+        # (checked in exempt() below), so an app built with limits off cannot turn them off
+        # for another one built in the same process (the test suite builds many).
+        limiter.init_app(app)
+        trust_new_storage(limiter)
 
     @app.errorhandler(RateLimitExceeded)
     def answer_rate_limited(exc: RateLimitExceeded) -> Response:

@@ -96,9 +96,13 @@ def test_the_openapi_document_publishes_the_same_rule(client: Any) -> None:
 
 
 @pytest.fixture
-def limited(app: Any) -> Any:
-    """Limits on (the suite runs with them off), three bids a minute."""
-    app.config.update(RATELIMIT_ENABLED=True, BID_RATE_LIMIT="3 per minute")
+def limited(config: Any, request: pytest.FixtureRequest) -> Any:
+    """The app with limits on (the suite runs with them off), three bids a minute: set before
+    it is built, as an app built with limits off has no rate-limit hooks to switch on."""
+    config.RATELIMIT_ENABLED = True
+    config.BID_RATE_LIMIT = "3 per minute"
+    app = request.getfixturevalue("app")
+    assert app.config["RATELIMIT_ENABLED"], "request `limited` before anything that builds the app"
     return app
 
 

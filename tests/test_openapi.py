@@ -144,10 +144,11 @@ def test_every_operation_documents_its_errors_with_the_error_schema():
                         assert STATUS_BY_CODE[code] == int(status), (method, path, status, code)
 
 
-def test_a_429_is_documented_exactly_where_the_limiter_can_answer_one(app, client, time_machine):
+def test_a_429_is_documented_exactly_where_the_limiter_can_answer_one(config, request, time_machine):
     """The health probe is exempt from every limit; the document listed a 429 for it all the same."""
     time_machine.move_to(utcnow().replace(second=1), tick=False)  # both windows within one minute
-    app.config.update(RATELIMIT_ENABLED=True, DEFAULT_RATE_LIMIT="1 per minute")
+    config.RATELIMIT_ENABLED, config.DEFAULT_RATE_LIMIT = True, "1 per minute"  # before the app is built
+    client = request.getfixturevalue("client")
 
     health = {client.get("/api/health").status_code for _ in range(3)}
     categories = [client.get("/api/categories").status_code for _ in range(2)]

@@ -17,6 +17,7 @@ from app import create_app
 from bidbazaar.config import Config, TestConfig
 from bidbazaar.extensions import socketio
 from bidbazaar.models import AuthToken, Bid, User
+from bidbazaar.rate_limits import limiter
 
 NS = "/auctions"
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/7"  # nothing listens on port 1
@@ -302,6 +303,25 @@ def test_the_default_limit_is_300_a_minute(monkeypatch):
 
 
 # =========================================================================== switches and settings
+
+
+def limiter_hooks(app: Any) -> list[Any]:
+    """The request hooks Flask-Limiter added to the app (bound methods or partials of it)."""
+    hooks = [
+        *app.before_request_funcs.get(None, []),
+        *app.after_request_funcs.get(None, []),
+        *app.teardown_request_funcs.get(None, []),
+    ]
+    return [h for h in hooks if limiter in (getattr(h, "__self__", None), *getattr(h, "args", ()))]
+
+
+def test_an_app_built_with_limits_on_checks_them_on_every_request(app):
+    assert len(limiter_hooks(app)) == 3
+
+
+def test_an_app_built_with_limits_off_runs_no_rate_limit_hook(config, request):
+    config.RATELIMIT_ENABLED = False  # before the app is built
+    assert limiter_hooks(request.getfixturevalue("app")) == []
 
 
 def test_ratelimit_enabled_false_turns_every_limit_off(app, client, customer, frozen):
