@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import PASSWORD, ROOT, assert_error, auction_payload, bearer_of, count, csrf
+from flask import Response
+from helpers import PASSWORD, ROOT, assert_error, auction_payload, bearer_of, count, csrf, log_in
 
 from app import create_app
 from bidbazaar import logs
@@ -291,6 +292,32 @@ def assert_page_csp(response: Any) -> None:
     assert csp["object-src"] == ["'none'"]
     for directive, sources in csp.items():
         assert all(s in {"'self'", "'none'", "data:"} for s in sources), (directive, sources)
+
+
+def test_each_security_header_is_sent_once_and_a_views_own_value_stands(app, client):
+    own = {"X-Frame-Options": "SAMEORIGIN", "X-Request-ID": "set-by-the-view", "Cache-Control": "max-age=60"}
+    app.add_url_rule("/api/__framed", "framed", lambda: Response("{}", mimetype="application/json", headers=own))
+
+    headers = client.get("/api/__framed", headers={"X-Request-ID": "abc-123"}).headers
+
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("X-Request-ID") == ["abc-123"] and headers.getlist("Cache-Control") == ["no-store"]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert headers.getlist("Referrer-Policy") == ["strict-origin-when-cross-origin"]
+
+
+def test_a_page_without_a_cookie_varies_on_cookie_and_sets_none(client):
+    response = client.get("/")
+
+    assert "Cookie" in response.headers.get("Vary", "") and "Set-Cookie" not in response.headers
+
+
+def test_the_page_after_signing_out_clears_the_emptied_session_cookie(client, customer):
+    client.post("/logout", data={"csrf_token": log_in(client, customer)})  # keeps only its flash
+
+    response = client.get("/")  # shows the flash: the session is now empty
+
+    assert "session=;" in response.headers["Set-Cookie"] and client.get_cookie("session") is None
 
 
 @pytest.mark.parametrize(
