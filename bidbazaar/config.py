@@ -143,9 +143,10 @@ class Config:
         self.DIGEST_HOUR_IST = env_int("DIGEST_HOUR_IST", 8)
         # How long a listing's pagination total is reused (queries.ListingTotals); 0: exact.
         self.LISTING_TOTAL_TTL_SECONDS = float(os.environ.get("LISTING_TOTAL_TTL_SECONDS", "5"))
-        # How long an anonymous listing page or auction detail (or a customer's trust signals) may be served from memory at most
-        # (queries.listing_cache: exact for this process's writes, and across processes with
-        # SOCKETIO_MESSAGE_QUEUE on Redis; this bounds what other processes wrote); 0: off.
+        # How long an anonymous listing page or auction detail, or a customer's trust signals,
+        # may be served from memory at most (queries.listing_cache: exact for this process's
+        # writes, and across processes with SOCKETIO_MESSAGE_QUEUE on Redis; this bounds what
+        # other processes wrote); 0: off.
         self.LISTING_CACHE_SECONDS = env_float("LISTING_CACHE_SECONDS", 5)
         self.HOST = os.environ.get("HOST", "0.0.0.0")
         self.PORT = env_int("PORT", 5050)

@@ -289,12 +289,13 @@ def breached() -> DomainError:
 def init_app(app: Flask) -> None:
     switched_on = app.config["RATELIMIT_ENABLED"]
     # An app with limits off gets none of Flask-Limiter's request hooks: they would run on
-    # every request only to find it exempt (a fifth of the trivial route's CPU, issue 19).
+    # every request only to find it exempt (issue 19: what the hooks cost per request).
     # Its decorated views and charges still ask exempt() below, which lets them through.
     if switched_on:
-        # Flask-Limiter's own switch belongs to the one process-wide Limiter; ours is per app
-        # (checked in exempt() below), so an app built with limits off cannot turn them off
-        # for another one built in the same process (the test suite builds many).
+        # Flask-Limiter's own switch belongs to the one process-wide Limiter and init_app sets
+        # it from the app's config: only apps with limits on call it, so it stays on, and an
+        # app built with limits off cannot turn them off for another one built in the same
+        # process (the test suite builds many). Ours is per app, checked in exempt() below.
         limiter.init_app(app)
         trust_new_storage(limiter)
 

@@ -4,10 +4,11 @@ while the catalogue stands still.
 An anonymous `GET /api/auctions` is the same page for everyone until an auction or a category
 is written, and an anonymous `GET /api/auctions/{id}` the same detail until its auction, its
 bids, its category or its creator's public profile is. A customer's trust signals (what a
-provider's detail shows of the creator) are the same until their auctions, bookings or
-reviews are. Every commit that wrote one of those tables bumps the *catalogue version* (after the commit, so a reader never files a page read
-before it under the new version); a cached page is served only while the version it was read
-at is still current, and at most LISTING_CACHE_SECONDS. A hit opens no database session: an
+provider's detail shows of the creator) stay the same until their auctions, bookings or
+reviews are written. Every commit that wrote one of those tables bumps the *catalogue
+version* (after the commit, so a reader never files a page read before it under the new
+version); a cached page is served only while the version it was read at is still current,
+and at most LISTING_CACHE_SECONDS. A hit opens no database session: an
 anonymous request has no credential to load and the version is in memory, or one Redis GET
 away.
 
