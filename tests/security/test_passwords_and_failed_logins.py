@@ -5,7 +5,6 @@ Moved verbatim from tests/test_security.py (issue 12)."""
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import pytest
@@ -123,6 +122,8 @@ def test_failed_logins_take_comparable_time(app, customer, make_user):
     for _ in range(9):  # interleaved, so a burst of machine load hits every case alike
         for name, body in cases.items():
             timings[name].append(attempt(body))
-    medians = {name: statistics.median(values) for name, values in timings.items()}
+    # The fastest of each: other load on the machine only ever adds time, so the minimum is
+    # the request's own cost (medians failed once in CI with two database suites beside it).
+    fastest = {name: min(values) for name, values in timings.items()}
 
-    assert max(medians.values()) <= 1.5 * min(medians.values()), medians
+    assert max(fastest.values()) <= 1.5 * min(fastest.values()), fastest
