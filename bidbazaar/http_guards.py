@@ -138,22 +138,17 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
-        # One pass over what the view set, then appends: werkzeug's setdefault scans the
-        # headers again for each name and builds an exception for each one missing.
+        # The defaults in one pass over what the view set, then appends: werkzeug's setdefault
+        # scans the headers again for each name and builds an exception for each one missing.
         present = {name.lower() for name, _ in headers}
-        ours = {"X-Request-ID": g.get("request_id", "")}  # replaces
+        headers["X-Request-ID"] = g.get("request_id", "")
         defaults = list(ALWAYS_HEADERS)  # a view's own value stands
         if request.is_secure:
             defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if is_api_request():
-            ours["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
         elif response.mimetype == "text/html":
             defaults.append(("Content-Security-Policy", HTML_CSP))
-        for name, value in ours.items():
-            if name.lower() in present:
-                headers[name] = value
-            else:
-                headers.add(name, value)
         for name, value in defaults:
             if name.lower() not in present:
                 headers.add(name, value)
